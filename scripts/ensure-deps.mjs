@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * Installs what `npm start` and `npm test` need on a fresh clone, saying what
+ * it installs; where it cannot, it stops with the exact command to run.
+ *   --npm       npm dependencies (npm ci when the lockfile changed)
+ *   --apt       the Debian packages the tests use (as root, with apt-get)
+ *   --list-apt  print those package names and exit
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+/** Debian packages the test suite uses, each with a file that proves it is installed. */
+const APT = [{ name: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian Chromium)' }];
+
+const args = new Set(process.argv.slice(2));
+if (args.has('--list-apt')) {
+  console.log(APT.map((p) => p.name).join(' '));
+  process.exit(0);
+}
+if (args.has('--npm')) ensureNpm();
+if (args.has('--apt')) ensureApt();
+
+function ensureNpm() {
+  const lock = `${root}/package-lock.json`;
+  const stamp = `${root}/node_modules/.siamese-studio-lock`;
+  const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  console.log('siamese-studio: installing npm dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund'], 'npm ci');
+  writeFileSync(stamp, hash);
+}
+
+function ensureApt() {
+  const missing = APT.filter((p) => !existsSync(p.proof));
+  if (missing.length === 0) return;
+  const names = missing.map((p) => p.name);
+  const command = `apt-get install -y ${names.join(' ')}`;
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !hasAptGet()) {
+    console.error(`siamese-studio: the tests need Debian package(s) ${names.join(', ')}:`);
+    for (const p of missing) console.error(`  ${p.name}: ${p.why}`);
+    console.error(`run: ${isRoot ? '' : 'sudo '}${command}`);
+    process.exit(1);
+  }
+  console.log(`siamese-studio: installing ${names.join(', ')} for the tests (${command})…`);
+  run('apt-get', ['update', '-q'], 'apt-get update');
+  run('apt-get', ['install', '-y', '-q', ...names], command, { DEBIAN_FRONTEND: 'noninteractive' });
+}
+
+function hasAptGet() {
+  try {
+    execFileSync('apt-get', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function run(cmd, cmdArgs, display, env = {}) {
+  try {
+    execFileSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  } catch {
+    console.error(`siamese-studio: \`${display}\` failed; run it yourself, then try again`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * `siamese-studio`: the command line of DESIGN.md. Each command returns its
+ * exit code; nothing here prints a stack trace for a user's mistake.
+ */
+import { schemaCommand } from './schema';
+import { validateCommand } from './validate';
+import { CliError, type Io, processIo } from './io';
+
+const USAGE = `usage: siamese-studio <command> [options]
+
+commands:
+  validate GRAPH.json [--json]   check a graph document; exit 0 valid (warnings printed),
+                                 1 invalid, 2 not readable as a graph document
+  schema                         print the JSON Schema of the graph document
+  help                           show this text`;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'validate':
+        return await validateCommand(rest, io);
+      case 'schema':
+        return schemaCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        io.err(`siamese-studio: unknown command "${command}"\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`siamese-studio: ${e.message}`);
+      return e.exitCode;
+    }
+    io.err(`siamese-studio: internal error: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env.SIAMESE_STUDIO_DEBUG) io.err(String((e as Error)?.stack));
+    return 3;
+  }
+}

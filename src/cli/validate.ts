@@ -1,0 +1,55 @@
+import { parseArgs } from 'node:util';
+import { errorsOf, formatProblem, parseGraph, warningsOf, type Problem } from '../graph';
+import { validate } from '../nodes';
+import { CliError, type Io } from './io';
+import { readDocumentText } from './read';
+
+/** validate GRAPH.json [--json]: exit 0 valid, 1 invalid, 2 not readable as a graph document. */
+export async function validateCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseOptions(args);
+  if (positionals.length !== 1) throw new CliError('usage: siamese-studio validate GRAPH.json [--json]');
+  const file = positionals[0];
+  const report = (readable: boolean, problems: Problem[]) => {
+    if (values.json) {
+      io.out(JSON.stringify({ file, readable, valid: readable && errorsOf(problems).length === 0, errors: errorsOf(problems), warnings: warningsOf(problems) }));
+    }
+  };
+
+  let text: string;
+  try {
+    text = await readDocumentText(file);
+  } catch (e) {
+    if (!(e instanceof CliError) || !values.json) throw e;
+    report(false, [{ severity: 'error', code: 'not-json', path: '', message: e.message }]);
+    return 2;
+  }
+  const parsed = parseGraph(text);
+  if (!parsed.ok) {
+    report(false, parsed.errors);
+    if (!values.json) {
+      for (const p of parsed.errors) io.err(`siamese-studio: ${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    }
+    return 2;
+  }
+  const { problems } = validate(parsed.doc);
+  report(true, problems);
+  const errors = errorsOf(problems);
+  if (!values.json) {
+    const warnings = warningsOf(problems);
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+    const summary = errors.length
+      ? `invalid: ${count(errors.length, 'error')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`
+      : `valid${warnings.length ? ` with ${count(warnings.length, 'warning')}` : ''}`;
+    io.out(`${file}: ${summary} (${count(parsed.doc.nodes.length, 'node')}, ${count(parsed.doc.edges.length, 'edge')})`);
+    for (const p of [...errors, ...warnings]) io.out(`  ${formatProblem(p)}`);
+  }
+  return errors.length ? 1 : 0;
+}
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: true });
+  } catch (e) {
+    throw new CliError(`validate: ${(e as Error).message}`);
+  }
+}

@@ -1,0 +1,11 @@
+/** The document layer: format, parsing, validation. Imports no Vue, no Rete, no tfjs. */
+export * from './algorithms';
+export * from './kinds';
+export * from './params';
+export * from './parse';
+export * from './problems';
+export * from './schema';
+export * from './serialize';
+export * from './training';
+export * from './validate';
+export type { Migration, Migrations } from './migrate';

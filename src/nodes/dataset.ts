@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { intBetween, tensor } from '../graph';
+import { defineKind } from './kind';
+
+/** Where images come from; labels are used only by the kNN evaluation. */
+const DatasetParams = z.discriminatedUnion('source', [
+  /** Fashion-MNIST (Xiao et al. 2017): 60k/10k 28×28 grayscale images, IDX files. */
+  z.strictObject({ source: z.literal('fashion-mnist') }),
+  /** CIFAR-10 (Krizhevsky 2009): 50k/10k 32×32 RGB images, binary version. */
+  z.strictObject({ source: z.literal('cifar10') }),
+  /** The Fashion-MNIST test split shipped with the app, so it trains offline. */
+  z.strictObject({ source: z.literal('embedded') }),
+  /** A folder of images, decoded and resized to size×size. */
+  z.strictObject({
+    source: z.literal('image-folder'),
+    size: intBetween(8, 512).default(32),
+    channels: z.union([z.literal(1), z.literal(3)]).default(3),
+  }),
+]);
+export type DatasetParams = z.output<typeof DatasetParams>;
+
+/** Height, width and channels of a source's images. */
+export function imageShape(p: DatasetParams): [number, number, number] {
+  switch (p.source) {
+    case 'cifar10':
+      return [32, 32, 3];
+    case 'image-folder':
+      return [p.size, p.size, p.channels];
+    default:
+      return [28, 28, 1];
+  }
+}
+
+/** A batch of B images, as a one-view stack 1×B×H×W×C. */
+export const dataset = defineKind({
+  type: 'dataset',
+  title: 'Dataset',
+  group: 'Data',
+  doc: 'A stream of unlabeled image batches (labels only feed the kNN evaluation).',
+  citation: 'Xiao et al. 2017 (Fashion-MNIST); Krizhevsky 2009 (CIFAR-10)',
+  inputs: [],
+  outputs: [{ key: 'images', kind: 'images', label: 'images' }],
+  params: DatasetParams,
+  defaultInput: { source: 'fashion-mnist' },
+  traits: {},
+  infer: ({ params }) => ({ outputs: { images: tensor(1, 'B', ...imageShape(params)) } }),
+});

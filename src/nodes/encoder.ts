@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { between, intBetween, tensor } from '../graph';
+import { defineKind } from './kind';
+import { modulePorts, moduleResult, viewStack } from './module';
+
+/**
+ * The small conv net of the reference workload: blocks of conv3×3 (no bias)
+ * + BatchNorm + ReLU, then global average pooling.
+ */
+const ConvNet = z
+  .strictObject({
+    arch: z.literal('conv'),
+    widths: z.array(intBetween(1, 4096)).min(1, 'must have at least 1 block').max(16, 'must have at most 16 blocks').default([32, 64, 128, 256]),
+    strides: z.array(intBetween(1, 4)).min(1, 'must have at least 1 block').max(16, 'must have at most 16 blocks').default([1, 2, 2, 2]),
+    batchNorm: z.boolean().default(true),
+  })
+  .refine((p) => p.widths.length === p.strides.length, { message: 'must have one stride per width', path: ['strides'] });
+
+/**
+ * ResNet-18 (He et al. 2016) in SimSiam's CIFAR variant: "the first layer is
+ * a 3×3 conv with stride 1 and no max-pooling" (Chen & He 2020, §D), with
+ * every stage's width scaled by `widthMultiplier`.
+ */
+const ResNet18 = z.strictObject({
+  arch: z.literal('resnet18'),
+  widthMultiplier: between(0.125, 4).default(1),
+  cifarStem: z.boolean().default(true),
+});
+
+const EncoderParams = z.discriminatedUnion('arch', [ConvNet, ResNet18]);
+export type EncoderParams = z.output<typeof EncoderParams>;
+
+/** Channels of the last stage: the feature dimension. */
+export function encoderWidth(p: EncoderParams): number {
+  return p.arch === 'conv' ? p.widths[p.widths.length - 1] : Math.max(1, Math.round(512 * p.widthMultiplier));
+}
+
+function summary(p: EncoderParams, channels: number | undefined): string {
+  const on = channels === undefined ? '' : ` on ${channels} channel${channels === 1 ? '' : 's'}`;
+  return p.arch === 'conv'
+    ? `conv ${p.widths.join('-')} (strides ${p.strides.join('-')})${on}`
+    : `ResNet-18 ×${p.widthMultiplier}${p.cifarStem ? ' (CIFAR stem)' : ''}${on}`;
+}
+
+/**
+ * f: the backbone. "The encoder f … is a ResNet … without the last fc layer"
+ * — BYOL's f_θ / f_ξ and SimSiam's backbone (Grill et al. 2020, §3.3; Chen & He 2020, §3).
+ */
+export const encoder = defineKind({
+  type: 'encoder',
+  title: 'Encoder',
+  group: 'Modules',
+  doc: 'Backbone f: image views → feature vectors, the same weights on every view.',
+  citation: 'Grill et al. 2020 (BYOL) §3.3; Chen & He 2020 (SimSiam) §3',
+  ...modulePorts('views', 'features', 'images'),
+  params: EncoderParams,
+  defaultInput: { arch: 'conv' },
+  traits: { module: true },
+  infer: ({ params, inputs }) => {
+    const { dims, problem } = viewStack(inputs.input, 5, 'image views V×B×H×W×C');
+    const channels = dims ? Number(dims.dims[4]) : undefined;
+    return moduleResult(
+      {
+        type: 'encoder',
+        params,
+        inputSize: channels,
+        output: dims && tensor(dims.dims[0], dims.dims[1], encoderWidth(params)),
+        summary: summary(params, channels),
+        problems: problem ? [problem] : [],
+      },
+      inputs.weights,
+    );
+  },
+});

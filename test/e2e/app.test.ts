@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeKinds } from '../../src/nodes';
+import { openStudio, type Studio } from '../helpers/browser';
+
+describe('the app in Chromium', () => {
+  let studio: Studio;
+  beforeAll(async () => { studio = await openStudio(); });
+  afterAll(async () => { await studio?.close(); });
+
+  it('shows every node kind of the registry in the palette, grouped', async () => {
+    const { page } = studio;
+    await page.getByTestId('palette-item').first().waitFor();
+    expect(await page.getByTestId('palette-item').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.type))).toEqual(nodeKinds.map((k) => k.type));
+    expect(await page.locator('.palette h3').allTextContents()).toEqual(['Data', 'Augment', 'Modules', 'Gradient flow', 'Loss']);
+  });
+
+  it('opens on SimSiam with inferred shapes and no problems, and loads BYOL', async () => {
+    const { page } = studio;
+    expect(await page.getByTestId('doc-name').textContent()).toBe('SimSiam');
+    expect(await page.getByTestId('node').count()).toBe(7);
+    expect(await page.locator('[data-testid=node][data-id=proj] .shape').first().textContent()).toContain('output: 2×B×128');
+    expect(await page.getByTestId('problems').textContent()).toContain('No problems');
+    await page.getByTestId('template-select').selectOption('byol');
+    await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('BYOL');
+    expect(await page.getByTestId('node').count()).toBe(11);
+  });
+});

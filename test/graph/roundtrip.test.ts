@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseGraph, serializeGraph } from '../../src/graph';
+import { template, templateText } from '../helpers/docs';
+
+describe.each(['simsiam', 'byol'] as const)('template %s', (name) => {
+  it('is byte-identical after one parse → serialize', () => {
+    const text = templateText(name);
+    const r = parseGraph(text);
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(serializeGraph(r.doc)).toBe(text);
+  });
+
+  it('parse → serialize → parse is the identity on the document', () => {
+    const doc = template(name);
+    const again = parseGraph(serializeGraph(doc));
+    expect(again).toEqual({ ok: true, doc });
+  });
+
+  it('serializes the same document with shuffled keys to the same text', () => {
+    const doc = template(name);
+    const shuffle = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(shuffle)
+      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, shuffle(x)]))
+      : v;
+    const r = parseGraph(shuffle(doc));
+    expect(r.ok && serializeGraph(r.doc)).toBe(serializeGraph(doc));
+  });
+});
+
+describe('serializeGraph', () => {
+  it('keeps flat short arrays on one line and ends with a newline', () => {
+    const text = templateText('simsiam');
+    expect(text).toContain('"widths": [32, 64, 128, 256]');
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.split('\n')[1]).toBe('  "format": "siamese-studio.graph",');
+  });
+});

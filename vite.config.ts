@@ -1,0 +1,17 @@
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+
+/**
+ * Cross-origin isolation (COOP/COEP) lets tfjs's wasm backend use threads
+ * later on; set for both the dev server and `vite preview`.
+ */
+const isolation = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  plugins: [vue()],
+  server: { headers: isolation, port: 5173 },
+  preview: { headers: isolation },
+});
