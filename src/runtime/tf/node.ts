@@ -1,0 +1,67 @@
+/**
+ * tfjs in Node: gradients and backends.
+ *
+ * tfjs-core's Node entry (a CommonJS bundle) registers no gradients, and its
+ * ES-module files use extension-less imports that Node cannot resolve; the
+ * browser build gets them from `register_all_gradients` through Vite. Here we
+ * bundle that one module once with esbuild (tfjs-core stays external, and
+ * tfjs keeps its registries in a global, so both share them) and cache it.
+ */
+import { buildSync } from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { registerWasmTrainingKernels } from '../kernels/wasm-conv2d-backprop-filter';
+
+const require = createRequire(import.meta.url);
+let ready: Promise<typeof tf> | undefined;
+
+/** tfjs-core with gradients, the cpu and wasm backends, and webgpu where the `webgpu` package finds an adapter. */
+export function loadTfNode(): Promise<typeof tf> {
+  ready ??= setup();
+  return ready;
+}
+
+async function setup(): Promise<typeof tf> {
+  registerGradients();
+  require('@tensorflow/tfjs-backend-cpu');
+  require('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  await setupWebGpu();
+  return tf;
+}
+
+function registerGradients() {
+  const core = require.resolve('@tensorflow/tfjs-core/package.json');
+  const version = JSON.parse(readFileSync(core, 'utf8')).version as string;
+  const cache = join(dirname(dirname(dirname(core))), '.cache', 'siamese-studio', `tfjs-gradients-${version}.cjs`);
+  if (!existsSync(cache)) {
+    const out = buildSync({
+      entryPoints: [join(dirname(core), 'dist', 'register_all_gradients.js')],
+      bundle: true, format: 'cjs', platform: 'node', write: false, external: ['@tensorflow/tfjs-core'], logLevel: 'error',
+    });
+    mkdirSync(dirname(cache), { recursive: true });
+    writeFileSync(cache, out.outputFiles[0].text);
+  }
+  require(cache);
+}
+
+/**
+ * The `webgpu` package (Dawn) provides navigator.gpu in Node; the backend
+ * registers itself at import only when navigator.gpu exists, so set it first.
+ * Without a Vulkan driver there is no adapter and webgpu is simply unavailable.
+ */
+async function setupWebGpu() {
+  if (process.env.SIAMESE_STUDIO_NO_WEBGPU) return;
+  try {
+    const { create, globals } = require('webgpu') as { create(opts: string[]): unknown; globals: Record<string, unknown> };
+    Object.assign(globalThis, globals);
+    const gpu = create([]) as { requestAdapter(): Promise<unknown> };
+    if (!(await gpu.requestAdapter())) return;
+    Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
+    require('@tensorflow/tfjs-backend-webgpu');
+  } catch {
+    // No Dawn binary for this platform, or no Vulkan loader: webgpu stays unavailable.
+  }
+}

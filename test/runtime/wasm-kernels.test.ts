@@ -1,0 +1,60 @@
+/**
+ * The wasm Conv2DBackpropFilter kernel against the cpu backend's, on random
+ * shapes with strides, paddings and odd sizes.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { loadTfNode } from '../../src/runtime/tf/node';
+
+let tf: typeof tfc;
+beforeAll(async () => { tf = await loadTfNode(); });
+
+async function filterGrad(backend: string, x: Float32Array, xShape: number[], dy: Float32Array, dyShape: number[], filterShape: [number, number, number, number], stride: number, pad: 'same' | 'valid' | number) {
+  await tf.setBackend(backend);
+  const out = tf.tidy(() => backpropFilter(tf.tensor4d(x, xShape as never), tf.tensor4d(dy, dyShape as never), filterShape, stride, pad));
+  const data = await out.data();
+  out.dispose();
+  return { data, shape: out.shape };
+}
+
+/** The filter gradient as training computes it: the gradient of conv2d with respect to its filter. */
+const backpropFilter = (x: tfc.Tensor4D, dy: tfc.Tensor4D, filterShape: [number, number, number, number], stride: number, pad: 'same' | 'valid' | number) =>
+  tf.grad((f: tfc.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tfc.Tensor4D, stride, pad), dy)))(tf.zeros(filterShape));
+
+describe('wasm Conv2DBackpropFilter', () => {
+  it('matches cpu within 1e-4 on random shapes, strides and paddings', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 3, max: 13 }), w: fc.integer({ min: 3, max: 13 }),
+        ci: fc.integer({ min: 1, max: 5 }), co: fc.integer({ min: 1, max: 6 }), k: fc.constantFrom(1, 3, 5),
+        stride: fc.constantFrom(1, 2, 3), pad: fc.constantFrom<'same' | 'valid' | number>('same', 'valid', 0, 1, 2),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+      }).filter((c) => c.k <= c.h && c.k <= c.w),
+      async ({ n, h, w, ci, co, k, stride, pad, seed }) => {
+        const filterShape: [number, number, number, number] = [k, k, ci, co];
+        await tf.setBackend('cpu');
+        const probe = tf.conv2d(tf.zeros([n, h, w, ci]) as tfc.Tensor4D, tf.zeros(filterShape) as tfc.Tensor4D, stride, pad);
+        const dyShape = probe.shape;
+        probe.dispose();
+        const rand = (len: number, s: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 2);
+        const x = rand(n * h * w * ci, seed);
+        const dy = rand(dyShape.reduce((a, b) => a * b, 1), seed + 1);
+        const want = await filterGrad('cpu', x, [n, h, w, ci], dy, dyShape, filterShape, stride, pad);
+        const got = await filterGrad('wasm', x, [n, h, w, ci], dy, dyShape, filterShape, stride, pad);
+        expect(got.shape).toEqual(filterShape);
+        const scale = Math.max(1, ...Array.from(want.data, Math.abs));
+        const worst = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
+        expect(worst / scale).toBeLessThan(1e-4);
+      }), { numRuns: 60 });
+  });
+
+  it('leaves no tensors behind', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const bytes = (tf.memory() as { numBytesInWASM?: number }).numBytesInWASM;
+    for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
+    expect(tf.memory().numTensors).toBe(before);
+    expect((tf.memory() as { numBytesInWASM?: number }).numBytesInWASM).toBe(bytes);
+  });
+});
