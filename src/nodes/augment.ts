@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { between, intBetween, probability, rangePair, tensor } from '../graph';
 import { defineKind } from './kind';
+import { augmentViews } from './nn/augment-ops';
 
 /**
  * One view's augmentations, in BYOL's order and with its defaults: "random
@@ -58,4 +59,7 @@ export const augment = defineKind({
     const [, b, , , c] = input.dims;
     return { outputs: { views: tensor(params.views.length, b, params.size, params.size, c) } };
   },
+  build: ({ tf, params }) => ({
+    forward: ({ input }, env) => ({ views: augmentViews(tf, tf.squeeze(input, [0]), params.size, params.views, env.rng) }),
+  }),
 });

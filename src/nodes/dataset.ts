@@ -44,4 +44,5 @@ export const dataset = defineKind({
   defaultInput: { source: 'fashion-mnist' },
   traits: {},
   infer: ({ params }) => ({ outputs: { images: tensor(1, 'B', ...imageShape(params)) } }),
+  build: () => ({ forward: (_, env) => ({ images: env.batch }) }),
 });

@@ -23,4 +23,6 @@ export const ema = defineKind({
   }),
   traits: {},
   infer: ({ inputs }) => ({ outputs: inputs.online ? { target: inputs.online } : {} }),
+  emaTau: ({ tauBase, schedule }, k, total) =>
+    schedule === 'constant' ? tauBase : 1 - (1 - tauBase) * (Math.cos((Math.PI * k) / total) + 1) / 2,
 });

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { between, intBetween, tensor } from '../graph';
+import { dimOf } from './build';
 import { defineKind } from './kind';
 import { modulePorts, moduleResult, viewStack } from './module';
+import { buildConvNet } from './nn/convnet';
+import { buildResNet18, resnetWidths } from './nn/resnet';
 
 /**
  * The small conv net of the reference workload: blocks of conv3×3 (no bias)
@@ -32,7 +35,7 @@ export type EncoderParams = z.output<typeof EncoderParams>;
 
 /** Channels of the last stage: the feature dimension. */
 export function encoderWidth(p: EncoderParams): number {
-  return p.arch === 'conv' ? p.widths[p.widths.length - 1] : Math.max(1, Math.round(512 * p.widthMultiplier));
+  return p.arch === 'conv' ? p.widths[p.widths.length - 1] : resnetWidths(p.widthMultiplier)[3];
 }
 
 function summary(p: EncoderParams, channels: number | undefined): string {
@@ -70,5 +73,13 @@ export const encoder = defineKind({
       },
       inputs.weights,
     );
+  },
+  build: (ctx) => {
+    const { tf, params } = ctx;
+    const channels = dimOf(ctx.inputs.input, 4);
+    const net = params.arch === 'conv'
+      ? buildConvNet(ctx, channels, params.widths, params.strides, params.batchNorm)
+      : buildResNet18(ctx, channels, params.widthMultiplier, params.cifarStem);
+    return { forward: ({ input }, env) => ({ output: net(tf, input, env) }) };
   },
 });

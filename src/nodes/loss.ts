@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { between, formatShape, tensor, type LocalProblem } from '../graph';
 import { defineKind } from './kind';
+import { siameseLoss } from './nn/losses';
 
 /**
  * negative-cosine: "D(p1, z2) = − p1/‖p1‖₂ · z2/‖z2‖₂" (Chen & He 2020, SimSiam Eq. 1).
@@ -39,4 +40,7 @@ export const loss = defineKind({
     }
     return { outputs: { loss: tensor() }, problems };
   },
+  build: ({ tf, params }) => ({
+    forward: ({ prediction, target }) => ({ loss: tf.mul(siameseLoss(tf, params.objective, prediction, target), params.weight) }),
+  }),
 });

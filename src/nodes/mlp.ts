@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { intBetween, tensor, type NodeTraits } from '../graph';
+import { dimOf } from './build';
 import { defineKind } from './kind';
 import { modulePorts, moduleResult, viewStack } from './module';
+import { applyBatchNorm, applyLinear, batchNorm, linear } from './nn/layers';
 
 export const mlpParams = (d: { hiddenDim: number; outputDim: number; layers: number; lastBatchNorm: LastBatchNorm }) =>
   z.strictObject({
@@ -60,6 +62,31 @@ export function defineMlpKind(spec: {
         },
         inputs.weights,
       );
+    },
+    build: (ctx) => {
+      const { tf, params } = ctx;
+      const widths = mlpWidths(params, dimOf(ctx.inputs.input, 2));
+      const layers = widths.slice(1).map((out, i) => {
+        const last = i === params.layers - 1;
+        const norm = last ? params.lastBatchNorm : params.hiddenBatchNorm ? 'affine' : 'none';
+        return {
+          // No bias where a BatchNorm follows: it would be cancelled by the mean.
+          linear: linear(ctx, `layers.${i}.linear`, widths[i], out, norm === 'none'),
+          bn: norm === 'none' ? undefined : batchNorm(ctx, `layers.${i}.bn`, out, norm === 'affine'),
+          relu: !last,
+        };
+      });
+      return {
+        forward: ({ input }, env) => {
+          let h = input;
+          for (const layer of layers) {
+            h = applyLinear(tf, layer.linear, h);
+            if (layer.bn) h = applyBatchNorm(tf, layer.bn, h, env);
+            if (layer.relu) h = tf.relu(h);
+          }
+          return { output: h };
+        },
+      };
     },
   });
 }

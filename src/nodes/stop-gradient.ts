@@ -17,4 +17,11 @@ export const stopGradient = defineKind({
   params: z.strictObject({}),
   traits: { stopsGradient: true },
   infer: ({ inputs }) => ({ outputs: inputs.input ? { output: inputs.input } : {} }),
+  build: ({ tf }) => {
+    // tfjs has no stop-gradient op: an identity whose gradient is zero. The
+    // tape still visits it, but nothing upstream gets a non-zero gradient
+    // through this path, and modules reached only through it get none.
+    const stop = tf.customGrad((x) => ({ value: tf.clone(x as never), gradFunc: (dy) => tf.zerosLike(dy as never) }));
+    return { forward: ({ input }) => ({ output: stop(input as never) }) };
+  },
 });

@@ -1,0 +1,112 @@
+/**
+ * Layers over view stacks [V, B, …]: the same weights on every view, and
+ * BatchNorm statistics per view, "as when the reference code calls the
+ * network once per view" (DESIGN.md). Parameters are created through the
+ * build context; initialisation follows PyTorch's defaults so that exported
+ * scripts start from the same distribution.
+ */
+import type { BuildContext, LayerEnv, Tensor, Tensor2D, Tensor4D, Tf, Variable } from '../build';
+import type { Rng } from './rng';
+
+/** PyTorch's default for conv and linear layers: U(−1/√fan_in, 1/√fan_in) (kaiming_uniform with a = √5). */
+export const uniformFanIn = (rng: Rng, fanIn: number) => (size: number) => {
+  const bound = 1 / Math.sqrt(fanIn);
+  return Float32Array.from({ length: size }, () => rng.uniform(-bound, bound));
+};
+const fill = (value: number) => (size: number) => new Float32Array(size).fill(value);
+
+export interface Conv {
+  weight: Variable;
+  stride: number;
+  pad: number;
+}
+
+/** A conv k×k (no bias: a BatchNorm follows), padding (k−1)/2 as in PyTorch. */
+export function conv(ctx: BuildContext<unknown>, name: string, k: number, cin: number, cout: number, stride: number): Conv {
+  return { weight: ctx.param(`${name}.weight`, [k, k, cin, cout], 'weight', uniformFanIn(ctx.rng, cin * k * k)), stride, pad: (k - 1) >> 1 };
+}
+
+export function applyConv(tf: Tf, c: Conv, x: Tensor): Tensor {
+  const [v, b, h, w, cin] = x.shape;
+  const y = tf.conv2d(tf.reshape(x, [v * b, h, w, cin]) as Tensor4D, c.weight as Tensor4D, c.stride, c.pad);
+  return tf.reshape(y, [v, b, ...y.shape.slice(1)]);
+}
+
+export interface Linear {
+  weight: Variable;
+  bias?: Variable;
+}
+
+export function linear(ctx: BuildContext<unknown>, name: string, din: number, dout: number, bias: boolean): Linear {
+  const init = uniformFanIn(ctx.rng, din);
+  return {
+    weight: ctx.param(`${name}.weight`, [din, dout], 'weight', init),
+    bias: bias ? ctx.param(`${name}.bias`, [dout], 'bias', init) : undefined,
+  };
+}
+
+export function applyLinear(tf: Tf, l: Linear, x: Tensor): Tensor {
+  const [v, b, d] = x.shape as [number, number, number];
+  const y = tf.matMul(tf.reshape(x, [v * b, d]) as Tensor2D, l.weight as Tensor2D);
+  return tf.reshape(l.bias ? tf.add(y, l.bias) : y, [v, b, l.weight.shape[1] as number]);
+}
+
+export interface BatchNorm {
+  gamma?: Variable;
+  beta?: Variable;
+  runningMean: Variable;
+  runningVar: Variable;
+}
+
+/** PyTorch's BatchNorm defaults. */
+export const BN_EPS = 1e-5;
+export const BN_MOMENTUM = 0.1;
+
+export function batchNorm(ctx: BuildContext<unknown>, name: string, channels: number, affine = true): BatchNorm {
+  return {
+    gamma: affine ? ctx.param(`${name}.weight`, [channels], 'norm', fill(1)) : undefined,
+    beta: affine ? ctx.param(`${name}.bias`, [channels], 'norm', fill(0)) : undefined,
+    runningMean: ctx.buffer(`${name}.running_mean`, [channels], fill(0)),
+    runningVar: ctx.buffer(`${name}.running_var`, [channels], fill(1)),
+  };
+}
+
+/**
+ * BatchNorm over a view stack [V, B, …, C]: in training, each view is
+ * normalized by its own batch statistics and updates the running statistics
+ * in turn (momentum 0.1, unbiased variance), exactly as V separate calls of
+ * torch.nn.BatchNorm would; in evaluation, the running statistics are used.
+ */
+export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, env: LayerEnv): Tensor {
+  const c = x.shape[x.rank - 1];
+  const axes = Array.from({ length: x.rank - 2 }, (_, i) => i + 1);
+  let normalized: Tensor;
+  if (env.mode === 'train') {
+    const mean = tf.mean(x, axes, true);
+    const centred = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centred), axes, true);
+    normalized = tf.mul(centred, tf.rsqrt(tf.add(variance, BN_EPS)));
+    updateRunningStats(tf, bn, tf.reshape(mean, [x.shape[0], c]), tf.reshape(variance, [x.shape[0], c]), x.size / (x.shape[0] * c), env);
+  } else {
+    normalized = tf.mul(tf.sub(x, bn.runningMean), tf.rsqrt(tf.add(bn.runningVar, BN_EPS)));
+  }
+  return bn.gamma && bn.beta ? tf.add(tf.mul(normalized, bn.gamma), bn.beta) : normalized;
+}
+
+function updateRunningStats(tf: Tf, bn: BatchNorm, means: Tensor, variances: Tensor, n: number, env: LayerEnv) {
+  tf.tidy(() => {
+    const views = means.shape[0];
+    // After V sequential updates r ← (1−m)·r + m·s_v: r·(1−m)^V + Σ_v m·(1−m)^(V−1−v)·s_v.
+    const weights = tf.tensor2d(Array.from({ length: views }, (_, v) => BN_MOMENTUM * (1 - BN_MOMENTUM) ** (views - 1 - v)), [1, views]);
+    const keep = (1 - BN_MOMENTUM) ** views;
+    const unbiased = tf.mul(variances, n / Math.max(n - 1, 1));
+    env.assign(bn.runningMean, tf.add(tf.mul(bn.runningMean, keep), tf.reshape(tf.matMul(weights, means as Tensor2D), [-1])));
+    env.assign(bn.runningVar, tf.add(tf.mul(bn.runningVar, keep), tf.reshape(tf.matMul(weights, unbiased as Tensor2D), [-1])));
+  });
+}
+
+/** x / max(‖x‖₂, 1e-12) along the last axis, as torch.nn.functional.normalize. */
+export function l2Normalize(tf: Tf, x: Tensor): Tensor {
+  const norm = tf.sqrt(tf.sum(tf.square(x), -1, true));
+  return tf.div(x, tf.maximum(norm, 1e-12));
+}

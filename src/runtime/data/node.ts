@@ -1,0 +1,49 @@
+/**
+ * Node only: finds a dataset on disk from a CLI spec. `fashion-mnist` looks in
+ * $SIAMESE_STUDIO_DATA (itself, or its fashion-mnist/ folder), then in
+ * /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist);
+ * `fashion-mnist=DIR` and `cifar10=DIR` take a folder.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FASHION_MNIST_FILES, loadCifar10, loadFashionMnist, type Dataset, type FileSource } from './dataset';
+import { DataError } from './idx';
+
+export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+const folder = (dir: string): FileSource => async (name) => {
+  const path = join(dir, name);
+  if (!existsSync(path)) return undefined;
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new DataError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+};
+
+function fashionMnistCandidates(): string[] {
+  const env = process.env.SIAMESE_STUDIO_DATA;
+  return [...(env ? [join(env, 'fashion-mnist'), env] : []), DEBIAN_FASHION_MNIST];
+}
+
+const hasFashionMnist = (dir: string) =>
+  existsSync(join(dir, `${FASHION_MNIST_FILES.trainImages}.gz`)) || existsSync(join(dir, FASHION_MNIST_FILES.trainImages));
+
+export async function loadDatasetSpec(spec: string): Promise<Dataset> {
+  const [name, dir] = spec.split(/=(.*)/s, 2) as [string, string | undefined];
+  if (name === 'fashion-mnist') {
+    if (dir) return loadFashionMnist(folder(dir), dir);
+    const candidates = fashionMnistCandidates();
+    const found = candidates.find(hasFashionMnist);
+    if (!found) {
+      throw new DataError(`fashion-mnist: not found (looked in ${candidates.join(', ')}); install it with \`apt-get install dataset-fashion-mnist\` or pass --data fashion-mnist=DIR`);
+    }
+    return loadFashionMnist(folder(found), found);
+  }
+  if (name === 'cifar10') {
+    if (!dir) throw new DataError('cifar10: pass the folder of the binary version: --data cifar10=DIR');
+    return loadCifar10(folder(dir), dir);
+  }
+  throw new DataError(`unknown dataset "${name}" (expected fashion-mnist[=DIR] or cifar10=DIR)`);
+}

@@ -1,0 +1,100 @@
+/**
+ * Collapse metrics.
+ *
+ * - collapse std: "the standard deviation of the ℓ2-normalized output" per
+ *   dimension, averaged; ≈ 1/√d when healthy, 0 when collapsed (Chen & He
+ *   2020, §4.1, Fig. 2).
+ * - effective rank (RankMe, Garrido et al. 2023): exp of the entropy of the
+ *   normalized singular values of the centred batch; from the eigenvalues of
+ *   the d×d covariance (σ_i ∝ √λ_i). A projector ending in BatchNorm keeps the
+ *   std near 1/√d while its outputs fall into a few directions: the rank shows it.
+ * - One rule (DESIGN.md): collapsed when std < 0.1/√d or rank < d/10.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { l2Normalize } from '../nodes/nn/layers';
+
+/** Mean over dimensions of the (unbiased) std over the batch of l2-normalized rows of z [B, d]. */
+export function collapseStd(z: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const n = l2Normalize(tf, z);
+    const b = z.shape[0];
+    const variance = tf.div(tf.sum(tf.square(tf.sub(n, tf.mean(n, 0, true))), 0), Math.max(b - 1, 1));
+    return tf.mean(tf.sqrt(variance)) as tf.Scalar;
+  });
+}
+
+/**
+ * The covariance [d, d] of the centred batch z [B, d] — or, when B < d, the
+ * B×B Gram matrix of the same rows, which has the same non-zero eigenvalues.
+ */
+export function covariance(z: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const centred = tf.sub(z, tf.mean(z, 0, true)) as tf.Tensor2D;
+    const gram = z.shape[0] < z.shape[1]!;
+    return tf.div(tf.matMul(centred, centred, !gram, gram), Math.max(z.shape[0] - 1, 1)) as tf.Tensor2D;
+  });
+}
+
+/** RankMe from the eigenvalues of a covariance matrix. */
+export function effectiveRankFromEigenvalues(eigenvalues: ArrayLike<number>): number {
+  const sigma = Array.from(eigenvalues, (l) => Math.sqrt(Math.max(l, 0)));
+  const total = sigma.reduce((a, b) => a + b, 0);
+  if (total <= 0) return 1;
+  let entropy = 0;
+  for (const s of sigma) {
+    const p = s / total + 1e-7;
+    entropy -= p * Math.log(p);
+  }
+  return Math.exp(entropy);
+}
+
+/** Eigenvalues of a symmetric n×n matrix (row-major), by cyclic Jacobi rotations. */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  const a = Float64Array.from(matrix);
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
+    if (off < 1e-22 * Math.max(1, diagonalNorm(a, n))) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p * n + q];
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k * n + p];
+          const akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p * n + k];
+          const aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+      }
+    }
+  }
+  return Float64Array.from({ length: n }, (_, i) => a[i * n + i]);
+}
+
+const diagonalNorm = (a: Float64Array, n: number) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i * n + i] ** 2;
+  return s;
+};
+
+export async function effectiveRank(z: tf.Tensor): Promise<number> {
+  const cov = covariance(z);
+  const values = await cov.data();
+  cov.dispose();
+  return effectiveRankFromEigenvalues(symmetricEigenvalues(values, cov.shape[0]));
+}
+
+/** DESIGN.md's one collapse rule. */
+export function isCollapsed(std: number, rank: number | undefined, dim: number): boolean {
+  return std < 0.1 / Math.sqrt(dim) || (rank !== undefined && rank < dim / 10);
+}

@@ -1,0 +1,294 @@
+/**
+ * compile(doc) → a training program: the graph's nodes built in dependency
+ * order, one forward over view stacks, one backward, the optimizer, the EMA
+ * targets, and the metrics. The same code runs in Node and in a browser worker.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { WEIGHTS_PORT, errorsOf, formatProblem, type GraphDoc, type Problem, type TrainingSettings } from '../graph';
+import { catalog, validate } from '../nodes';
+import { dimOf, type NodeProgram, type StepEnv, type Tensor, type Variable } from '../nodes/build';
+import type { NodeKind } from '../nodes/kind';
+import { Rng } from '../nodes/nn/rng';
+import type { Dataset } from './data/dataset';
+import { BatchSampler, gatherImages } from './data/sampler';
+import { collapseStd, effectiveRank } from './metrics';
+import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
+import { Optimizer } from './optim';
+import { learningRate } from './schedule';
+
+export class CompileError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`the graph has errors:\n${errorsOf(problems).map(formatProblem).join('\n')}`);
+  }
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly step: number, readonly loss: number) {
+    super(`loss is ${loss} at step ${step}: training stopped; the weights are those of step ${step - 1}`);
+  }
+}
+
+export interface CompileOptions {
+  dataset: Dataset;
+  /** Overrides of the document's training settings. */
+  batchSize?: number;
+  steps?: number;
+  seed?: number;
+}
+
+export interface StepMetrics {
+  /** Steps completed, this one included. */
+  step: number;
+  loss: number;
+  /** Per-dimension std of the l2-normalized projector output, and its healthy reference 1/√d. */
+  collapseStd: number;
+  stdReference: number;
+  dim: number;
+  lr: number;
+  /** τ of the first EMA link, where the graph has one. */
+  tau?: number;
+  imagesPerSec: number;
+  /** Effective rank of the projector output and of the encoder features, on the steps where it is computed. */
+  effRank?: number;
+  encoderEffRank?: number;
+}
+
+interface Built {
+  id: string;
+  kind: NodeKind<unknown>;
+  program: NodeProgram;
+  /** Tensor inputs: port → source node and port. */
+  inputs: Array<{ port: string; from: string; fromPort: string }>;
+}
+
+interface EmaLink {
+  online: ModuleVariables;
+  targets: ModuleVariables[];
+  tau: (k: number) => number;
+}
+
+export class TrainingProgram {
+  readonly settings: TrainingSettings;
+  readonly totalSteps: number;
+  /** The monitored projector (z) and encoder (features), and z's dimension d. */
+  readonly monitor: { projector: string; encoder: string; dim: number };
+  private store = new VariableStore();
+  private built: Built[] = [];
+  private emaLinks: EmaLink[] = [];
+  private optimizer!: Optimizer;
+  private sampler!: BatchSampler;
+  private augmentRng!: Rng;
+  private completed = 0;
+
+  constructor(readonly doc: GraphDoc, private readonly options: CompileOptions) {
+    const v = validate(doc);
+    if (!v.ok) throw new CompileError(v.problems);
+    this.validation = v;
+    this.settings = {
+      ...doc.training,
+      batchSize: options.batchSize ?? doc.training.batchSize,
+      steps: options.steps ?? doc.training.steps,
+      seed: options.seed ?? doc.training.seed,
+    };
+    this.totalSteps = this.settings.steps;
+    this.monitor = pickMonitors(doc, v, this.isEmaTarget);
+  }
+
+  private readonly validation: ReturnType<typeof validate>;
+
+  private isEmaTarget = (id: string): boolean =>
+    this.validation.wires.some((w) => w.to.node === id && w.to.port === WEIGHTS_PORT);
+
+  /** Steps completed so far. */
+  get stepsDone(): number {
+    return this.completed;
+  }
+
+  /** Builds every node with weights drawn from `seed`; targets start as copies of their online modules. */
+  init(seed = this.settings.seed): void {
+    this.disposeState();
+    const root = new Rng(seed);
+    const initRng = root.fork('init');
+    const { doc, validation } = this;
+    const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+    for (const id of validation.order) {
+      const kind = catalog.get(byId.get(id)!.type)!;
+      if (!kind.build) continue;
+      const module = kind.traits.module ? this.store.module(id, kind.type, !this.isEmaTarget(id)) : undefined;
+      const program = kind.build({
+        tf, id, params: validation.params.get(id), inputs: validation.shapes.get(id)!.inputs, rng: initRng,
+        param: (name, shape, role, init) => this.store.param(module!, name, shape, role, init(shape.reduce((a, b) => a * b, 1))),
+        buffer: (name, shape, init) => this.store.buffer(module!, name, shape, init(shape.reduce((a, b) => a * b, 1))),
+      });
+      const inputs = validation.wires
+        .filter((w) => w.to.node === id && kind.inputs.find((p) => p.key === w.to.port)?.kind !== 'weights')
+        .map((w) => ({ port: w.to.port, from: w.from.node, fromPort: w.from.port }));
+      this.built.push({ id, kind, program, inputs });
+    }
+    this.emaLinks = doc.nodes.filter((n) => catalog.get(n.type)?.emaTau).map((n) => {
+      const kind = catalog.get(n.type)!;
+      const online = validation.wires.find((w) => w.to.node === n.id)!.from.node;
+      const targets = validation.wires.filter((w) => w.from.node === n.id).map((w) => this.store.modules.get(w.to.node)!);
+      const params = validation.params.get(n.id);
+      return { online: this.store.modules.get(online)!, targets, tau: (k: number) => kind.emaTau!(params, k, this.totalSteps) };
+    });
+    for (const link of this.emaLinks) for (const t of link.targets) copyModule(link.online, t);
+    this.optimizer = new Optimizer(this.settings.optimizer);
+    this.sampler = new BatchSampler(this.options.dataset.train.count, this.settings.batchSize, root.fork('data'));
+    this.augmentRng = root.fork('augment');
+    this.completed = 0;
+  }
+
+  /** Runs every node in dependency order; returns each node's outputs. */
+  forward(env: StepEnv): Map<string, Record<string, Tensor>> {
+    const outputs = new Map<string, Record<string, Tensor>>();
+    for (const node of this.built) {
+      const inputs: Record<string, Tensor> = {};
+      for (const i of node.inputs) inputs[i.port] = outputs.get(i.from)![i.fromPort];
+      outputs.set(node.id, node.program.forward(inputs, env));
+    }
+    return outputs;
+  }
+
+  /** The batch for the next step, 1×B×H×W×C. */
+  private nextBatch(): tf.Tensor {
+    const { train } = this.options.dataset;
+    const per = train.height * train.width * train.channels;
+    const indices = this.sampler.next();
+    return tf.tensor(gatherImages(train.images, per, indices), [1, indices.length, train.height, train.width, train.channels]);
+  }
+
+  async step(): Promise<StepMetrics> {
+    const k = this.completed;
+    const started = performance.now();
+    const batch = this.nextBatch();
+    const pending: Array<[Variable, Tensor]> = [];
+    const env: StepEnv = { mode: 'train', rng: this.augmentRng, batch, assign: (v, value) => pending.push([v, tf.keep(value)]) };
+    const kept: { z?: Tensor; features?: Tensor } = {};
+    const params = this.store.trainable();
+    let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    try {
+      result = tf.variableGrads(() => {
+        const outputs = this.forward(env);
+        kept.z = tf.keep(firstView(outputs.get(this.monitor.projector)!.output));
+        kept.features = tf.keep(firstView(outputs.get(this.monitor.encoder)!.output));
+        const losses = this.built.filter((n) => n.kind.traits.loss).map((n) => outputs.get(n.id)!.loss);
+        return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
+      }, params.map((p) => p.variable));
+      const loss = (await result.value.data())[0];
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(k + 1, loss);
+
+      const base = this.settings.optimizer.lr;
+      const lr = learningRate(base, this.settings.schedule, k, this.totalSteps);
+      const fixed = this.settings.schedule.predictorFixedLr;
+      this.optimizer.apply(params, result.grads, (p) => (fixed && catalog.get(this.store.modules.get(p.module)!.type)?.traits.predictor ? base : lr));
+      for (const [v, value] of pending) v.assign(value);
+      const tau = this.emaLinks.map((link) => link.tau(k));
+      this.emaLinks.forEach((link, i) => link.targets.forEach((t) => emaUpdate(link.online, t, tau[i])));
+      this.completed = k + 1;
+
+      const std = collapseStd(kept.z!);
+      const collapse = (await std.data())[0];
+      std.dispose();
+      const metrics: StepMetrics = {
+        step: this.completed, loss, collapseStd: collapse, stdReference: 1 / Math.sqrt(this.monitor.dim), dim: this.monitor.dim, lr,
+        imagesPerSec: this.settings.batchSize / ((performance.now() - started) / 1000),
+      };
+      if (tau.length) metrics.tau = tau[0];
+      if (this.completed % this.settings.evaluation.rankEverySteps === 0 || this.completed === this.totalSteps) {
+        metrics.effRank = await effectiveRank(kept.z!);
+        metrics.encoderEffRank = await effectiveRank(kept.features!);
+      }
+      return metrics;
+    } finally {
+      batch.dispose();
+      for (const [, value] of pending) value.dispose();
+      tf.dispose([kept.z, kept.features].filter((t): t is Tensor => t !== undefined));
+      if (result) tf.dispose([result.value, ...Object.values(result.grads)]);
+    }
+  }
+
+  /** The online encoder's module (whose weights are exported and evaluated). */
+  get encoderModule(): ModuleVariables {
+    return this.store.modules.get(this.monitor.encoder)!;
+  }
+
+  /** Online encoder features in eval mode for images N×H×W×C (bytes), in chunks. */
+  async encode(images: Uint8Array, count: number, shape: [number, number, number], chunk = 256): Promise<tf.Tensor2D> {
+    const encoder = this.built.find((n) => n.id === this.monitor.encoder)!;
+    const input = this.validation.shapes.get(encoder.id)!.inputs.input;
+    const want = [dimOf(input, 2), dimOf(input, 3)];
+    const [h, w, c] = shape;
+    const per = h * w * c;
+    const parts: tf.Tensor[] = [];
+    const env = { mode: 'eval' as const, rng: this.augmentRng, batch: tf.zeros([1]), assign: () => {} };
+    try {
+      for (let start = 0; start < count; start += chunk) {
+        const n = Math.min(chunk, count - start);
+        const feats = tf.tidy(() => {
+          let x: tf.Tensor = tf.tensor4d(gatherImages(images, per, Uint32Array.from({ length: n }, (_, i) => start + i)), [n, h, w, c]);
+          if (want[0] !== h || want[1] !== w) x = tf.image.resizeBilinear(x as tf.Tensor4D, [want[0], want[1]]);
+          return tf.squeeze(encoder.program.forward({ input: tf.expandDims(x, 0) }, env).output, [0]);
+        });
+        parts.push(feats);
+        await feats.data(); // one chunk at a time: bounded memory
+      }
+      return tf.tidy(() => tf.concat(parts) as tf.Tensor2D);
+    } finally {
+      tf.dispose([...parts, env.batch]);
+    }
+  }
+
+  /** Variables by "module.name", for checkpoints and export. */
+  variables(): Map<string, tf.Variable> {
+    return this.store.all();
+  }
+
+  get optimizerState() {
+    return this.optimizer;
+  }
+
+  samplerState() {
+    return { sampler: this.sampler.state(), augment: this.augmentRng.state(), completed: this.completed };
+  }
+
+  restoreSampler(s: ReturnType<TrainingProgram['samplerState']>): void {
+    this.sampler.restore(s.sampler);
+    this.augmentRng = new Rng(s.augment);
+    this.completed = s.completed;
+  }
+
+  private disposeState(): void {
+    this.store.dispose();
+    this.optimizer?.dispose();
+    this.built = [];
+    this.emaLinks = [];
+  }
+
+  dispose(): void {
+    this.disposeState();
+  }
+}
+
+export function compile(doc: GraphDoc, options: CompileOptions): TrainingProgram {
+  return new TrainingProgram(doc, options);
+}
+
+/** View 0 of a stack [V, B, d] → [B, d]. */
+const firstView = (t: Tensor) => tf.squeeze(tf.slice(t, [0, 0, 0], [1, -1, -1]), [0]);
+
+/**
+ * What to monitor: the online projector (the first trainable projector in
+ * dependency order, else the module feeding a loss's target side) and the
+ * online encoder (the first trainable encoder).
+ */
+function pickMonitors(doc: GraphDoc, v: ReturnType<typeof validate>, isTarget: (id: string) => boolean) {
+  const typeOf = new Map(doc.nodes.map((n) => [n.id, n.type]));
+  const online = v.order.filter((id) => catalog.get(typeOf.get(id)!)?.traits.module && !isTarget(id));
+  const encoder = online.find((id) => typeOf.get(id) === 'encoder');
+  const projector = online.find((id) => typeOf.get(id) === 'projector') ?? online[online.length - 1];
+  if (!encoder || !projector) throw new Error('the graph has no trainable encoder to monitor');
+  const out = v.shapes.get(projector)!.outputs.output;
+  const dim = out?.kind === 'tensor' ? Number(out.dims[2]) : NaN;
+  return { projector, encoder, dim };
+}
