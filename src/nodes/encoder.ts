@@ -80,6 +80,12 @@ export const encoder = defineKind({
     const net = params.arch === 'conv'
       ? buildConvNet(ctx, channels, params.widths, params.strides, params.batchNorm)
       : buildResNet18(ctx, channels, params.widthMultiplier, params.cifarStem);
-    return { forward: ({ input }, env) => ({ output: net(tf, input, env) }) };
+    return {
+      forward: ({ input }, env) => {
+        const [v, b, h, w, c] = input.shape;
+        const features = net(tf, tf.reshape(input, [v * b, h, w, c]), v, env);
+        return { output: tf.reshape(features, [v, b, -1]) };
+      },
+    };
   },
 });

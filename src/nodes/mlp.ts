@@ -81,7 +81,7 @@ export function defineMlpKind(spec: {
           let h = input;
           for (const layer of layers) {
             h = applyLinear(tf, layer.linear, h);
-            if (layer.bn) h = applyBatchNorm(tf, layer.bn, h, env);
+            if (layer.bn) h = applyBatchNorm(tf, layer.bn, h, h.shape[0], env);
             if (layer.relu) h = tf.relu(h);
           }
           return { output: h };

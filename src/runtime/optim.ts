@@ -29,11 +29,11 @@ export class Optimizer {
 
   constructor(readonly settings: OptimizerSettings) {}
 
-  /** One update; `lrFor(param)` gives each parameter's learning rate. */
+  /** One update from gradients by param key ("module.name"); `lrFor(param)` gives each parameter's learning rate. */
   apply(params: readonly TrainableParam[], grads: Record<string, tf.Tensor>, lrFor: (p: TrainableParam) => number): void {
     this.t += 1;
     for (const p of params) {
-      const g = grads[p.variable.name];
+      const g = grads[p.key];
       if (!g) continue;
       tf.tidy(() => this.update(p, g, lrFor(p)));
     }

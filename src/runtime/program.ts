@@ -61,6 +61,17 @@ interface Built {
   inputs: Array<{ port: string; from: string; fromPort: string }>;
 }
 
+export interface Backward {
+  loss: tf.Scalar;
+  grads: Record<string, Tensor>;
+  pending: Array<[Variable, Tensor]>;
+  z: Tensor;
+  features: Tensor;
+}
+
+const disposeBackward = (b: Backward) =>
+  tf.dispose([b.loss, b.z, b.features, ...Object.values(b.grads), ...b.pending.map(([, value]) => value)]);
+
 interface EmaLink {
   online: ModuleVariables;
   targets: ModuleVariables[];
@@ -151,43 +162,58 @@ export class TrainingProgram {
   }
 
   /** The batch for the next step, 1×B×H×W×C. */
-  private nextBatch(): tf.Tensor {
+  nextBatch(): tf.Tensor {
     const { train } = this.options.dataset;
     const per = train.height * train.width * train.channels;
     const indices = this.sampler.next();
     return tf.tensor(gatherImages(train.images, per, indices), [1, indices.length, train.height, train.width, train.channels]);
   }
 
+  /**
+   * One forward and backward pass in training mode. Returns the total loss,
+   * the gradient of every trainable parameter by "module.name" (absent where
+   * no gradient reaches it), the BatchNorm updates to apply if the step goes
+   * ahead, and view 0 of the monitored projector output and encoder features.
+   * The caller owns (and disposes) every tensor in it.
+   */
+  backward(batch: tf.Tensor, rng: Rng): Backward {
+    const pending: Array<[Variable, Tensor]> = [];
+    const env: StepEnv = { mode: 'train', rng, batch, assign: (v, value) => pending.push([v, tf.keep(value)]) };
+    const kept: Partial<Pick<Backward, 'z' | 'features'>> = {};
+    const params = this.store.trainable();
+    const { value, grads } = tf.variableGrads(() => {
+      const outputs = this.forward(env);
+      kept.z = tf.keep(firstView(outputs.get(this.monitor.projector)!.output));
+      kept.features = tf.keep(firstView(outputs.get(this.monitor.encoder)!.output));
+      const losses = this.built.filter((n) => n.kind.traits.loss).map((n) => outputs.get(n.id)!.loss);
+      return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
+    }, params.map((p) => p.variable));
+    const byKey: Record<string, Tensor> = {};
+    for (const p of params) if (grads[p.variable.name]) byKey[p.key] = grads[p.variable.name];
+    return { loss: value, grads: byKey, pending, z: kept.z!, features: kept.features! };
+  }
+
   async step(): Promise<StepMetrics> {
     const k = this.completed;
     const started = performance.now();
     const batch = this.nextBatch();
-    const pending: Array<[Variable, Tensor]> = [];
-    const env: StepEnv = { mode: 'train', rng: this.augmentRng, batch, assign: (v, value) => pending.push([v, tf.keep(value)]) };
-    const kept: { z?: Tensor; features?: Tensor } = {};
-    const params = this.store.trainable();
-    let result: { value: tf.Scalar; grads: tf.NamedTensorMap } | undefined;
+    let pass: Backward | undefined;
     try {
-      result = tf.variableGrads(() => {
-        const outputs = this.forward(env);
-        kept.z = tf.keep(firstView(outputs.get(this.monitor.projector)!.output));
-        kept.features = tf.keep(firstView(outputs.get(this.monitor.encoder)!.output));
-        const losses = this.built.filter((n) => n.kind.traits.loss).map((n) => outputs.get(n.id)!.loss);
-        return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
-      }, params.map((p) => p.variable));
-      const loss = (await result.value.data())[0];
+      pass = this.backward(batch, this.augmentRng);
+      const loss = (await pass.loss.data())[0];
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(k + 1, loss);
 
       const base = this.settings.optimizer.lr;
       const lr = learningRate(base, this.settings.schedule, k, this.totalSteps);
       const fixed = this.settings.schedule.predictorFixedLr;
-      this.optimizer.apply(params, result.grads, (p) => (fixed && catalog.get(this.store.modules.get(p.module)!.type)?.traits.predictor ? base : lr));
-      for (const [v, value] of pending) v.assign(value);
+      const params = this.store.trainable();
+      this.optimizer.apply(params, pass.grads, (p) => (fixed && catalog.get(this.store.modules.get(p.module)!.type)?.traits.predictor ? base : lr));
+      for (const [v, value] of pass.pending) v.assign(value);
       const tau = this.emaLinks.map((link) => link.tau(k));
       this.emaLinks.forEach((link, i) => link.targets.forEach((t) => emaUpdate(link.online, t, tau[i])));
       this.completed = k + 1;
 
-      const std = collapseStd(kept.z!);
+      const std = collapseStd(pass.z);
       const collapse = (await std.data())[0];
       std.dispose();
       const metrics: StepMetrics = {
@@ -196,15 +222,13 @@ export class TrainingProgram {
       };
       if (tau.length) metrics.tau = tau[0];
       if (this.completed % this.settings.evaluation.rankEverySteps === 0 || this.completed === this.totalSteps) {
-        metrics.effRank = await effectiveRank(kept.z!);
-        metrics.encoderEffRank = await effectiveRank(kept.features!);
+        metrics.effRank = await effectiveRank(pass.z);
+        metrics.encoderEffRank = await effectiveRank(pass.features);
       }
       return metrics;
     } finally {
       batch.dispose();
-      for (const [, value] of pending) value.dispose();
-      tf.dispose([kept.z, kept.features].filter((t): t is Tensor => t !== undefined));
-      if (result) tf.dispose([result.value, ...Object.values(result.grads)]);
+      if (pass) disposeBackward(pass);
     }
   }
 

@@ -24,9 +24,12 @@ export interface ViewSettings {
   solarizeP: number;
 }
 
-/** One batch [B, H, W, C] in [0, 1] → the views [V, B, size, size, C]. */
+/** One batch [B, H, W, C] in [0, 1] → the views [V, B, size, size, C] (concatenated, then reshaped: no rank-5 op). */
 export function augmentViews(tf: Tf, images: Tensor, size: number, views: readonly ViewSettings[], rng: Rng): Tensor {
-  return tf.tidy(() => tf.stack(views.map((view) => augmentView(tf, images, size, view, rng))));
+  return tf.tidy(() => {
+    const all = tf.concat(views.map((view) => augmentView(tf, images, size, view, rng)));
+    return tf.reshape(all, [views.length, images.shape[0], size, size, images.shape[3] as number]);
+  });
 }
 
 export function augmentView(tf: Tf, images: Tensor, size: number, v: ViewSettings, rng: Rng): Tensor {
@@ -103,14 +106,17 @@ export function cropBox(rng: Rng, h: number, w: number, scale: [number, number],
     top = Math.floor((h - ch) / 2);
     left = Math.floor((w - cw) / 2);
   }
-  // tfjs-backend-wasm 4.22 resamples wrongly when a box edge is exactly 1 (it
-  // snaps rows to whole pixels); stopping a hair short keeps every backend alike.
-  const edge = 1 - 2 ** -20;
-  const ny = (p: number) => (h > 1 ? Math.min(p / (h - 1), edge) : 0);
-  const nx = (p: number) => (w > 1 ? Math.min(p / (w - 1), edge) : 0);
+  // tfjs 4.22 resamples wrongly at exact box edges: wasm when an edge is 1
+  // (rows snap to whole pixels), webgpu when a flipped box ends at 0 (the last
+  // column reads as outside the image). A hair inside keeps every backend alike.
+  const inside = (p: number) => Math.min(Math.max(p, EDGE), 1 - EDGE);
+  const ny = (p: number) => (h > 1 ? inside(p / (h - 1)) : 0);
+  const nx = (p: number) => (w > 1 ? inside(p / (w - 1)) : 0);
   const [x1, x2] = [nx(left), nx(left + cw - 1)];
   return [ny(top), flip ? x2 : x1, ny(top + ch - 1), flip ? x1 : x2];
 }
+
+const EDGE = 2 ** -20;
 
 /** ITU-R BT.601 luma, as torchvision's rgb_to_grayscale; one channel stays as it is. */
 export function grayscale(tf: Tf, x: Tensor): Tensor {

@@ -7,13 +7,14 @@ export function buildConvNet(ctx: BuildContext<unknown>, inChannels: number, wid
     conv: conv(ctx, `blocks.${i}.conv`, 3, i === 0 ? inChannels : widths[i - 1], width, strides[i]),
     bn: withBn ? batchNorm(ctx, `blocks.${i}.bn`, width) : undefined,
   }));
-  return (tf: Tf, x: Tensor, env: LayerEnv): Tensor => {
+  /** Views folded into the batch, [V·B, H, W, C] → features [V·B, C]. */
+  return (tf: Tf, x: Tensor, views: number, env: LayerEnv): Tensor => {
     let h = x;
     for (const block of blocks) {
       h = applyConv(tf, block.conv, h);
-      if (block.bn) h = applyBatchNorm(tf, block.bn, h, env);
+      if (block.bn) h = applyBatchNorm(tf, block.bn, h, views, env);
       h = tf.relu(h);
     }
-    return tf.mean(h, [2, 3]);
+    return tf.mean(h, [1, 2]);
   };
 }

@@ -1,9 +1,11 @@
 /**
- * Layers over view stacks [V, B, …]: the same weights on every view, and
- * BatchNorm statistics per view, "as when the reference code calls the
- * network once per view" (DESIGN.md). Parameters are created through the
- * build context; initialisation follows PyTorch's defaults so that exported
- * scripts start from the same distribution.
+ * Layers over view stacks: the same weights on every view, and BatchNorm
+ * statistics per view, "as when the reference code calls the network once
+ * per view" (DESIGN.md). Conv layers see the views folded into the batch,
+ * [V·B, H, W, C], and MLP layers [V, B, D]: no op runs on a rank-5 tensor,
+ * which tfjs's WebGPU backend cannot index. Parameters are created through
+ * the build context; initialisation follows PyTorch's defaults so that
+ * exported scripts start from the same distribution.
  */
 import type { BuildContext, LayerEnv, Tensor, Tensor2D, Tensor4D, Tf, Variable } from '../build';
 import type { Rng } from './rng';
@@ -26,10 +28,9 @@ export function conv(ctx: BuildContext<unknown>, name: string, k: number, cin: n
   return { weight: ctx.param(`${name}.weight`, [k, k, cin, cout], 'weight', uniformFanIn(ctx.rng, cin * k * k)), stride, pad: (k - 1) >> 1 };
 }
 
+/** A conv over views folded into the batch: [V·B, H, W, C]. */
 export function applyConv(tf: Tf, c: Conv, x: Tensor): Tensor {
-  const [v, b, h, w, cin] = x.shape;
-  const y = tf.conv2d(tf.reshape(x, [v * b, h, w, cin]) as Tensor4D, c.weight as Tensor4D, c.stride, c.pad);
-  return tf.reshape(y, [v, b, ...y.shape.slice(1)]);
+  return tf.conv2d(x as Tensor4D, c.weight as Tensor4D, c.stride, c.pad);
 }
 
 export interface Linear {
@@ -72,25 +73,27 @@ export function batchNorm(ctx: BuildContext<unknown>, name: string, channels: nu
 }
 
 /**
- * BatchNorm over a view stack [V, B, …, C]: in training, each view is
- * normalized by its own batch statistics and updates the running statistics
- * in turn (momentum 0.1, unbiased variance), exactly as V separate calls of
- * torch.nn.BatchNorm would; in evaluation, the running statistics are used.
+ * BatchNorm over `views` views whose samples are the leading axis of x
+ * ([V·B, H, W, C] or [V, B, D]): in training, each view is normalized by its
+ * own batch statistics and updates the running statistics in turn (momentum
+ * 0.1, unbiased variance), exactly as V separate calls of torch.nn.BatchNorm
+ * would; in evaluation, the running statistics are used.
  */
-export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, env: LayerEnv): Tensor {
+export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, env: LayerEnv): Tensor {
   const c = x.shape[x.rank - 1];
-  const axes = Array.from({ length: x.rank - 2 }, (_, i) => i + 1);
+  const perView = tf.reshape(x, [views, -1, c]);
   let normalized: Tensor;
   if (env.mode === 'train') {
-    const mean = tf.mean(x, axes, true);
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), axes, true);
+    const mean = tf.mean(perView, 1, true);
+    const centred = tf.sub(perView, mean);
+    const variance = tf.mean(tf.square(centred), 1, true);
     normalized = tf.mul(centred, tf.rsqrt(tf.add(variance, BN_EPS)));
-    updateRunningStats(tf, bn, tf.reshape(mean, [x.shape[0], c]), tf.reshape(variance, [x.shape[0], c]), x.size / (x.shape[0] * c), env);
+    updateRunningStats(tf, bn, tf.reshape(mean, [views, c]), tf.reshape(variance, [views, c]), perView.shape[1] as number, env);
   } else {
-    normalized = tf.mul(tf.sub(x, bn.runningMean), tf.rsqrt(tf.add(bn.runningVar, BN_EPS)));
+    normalized = tf.mul(tf.sub(perView, bn.runningMean), tf.rsqrt(tf.add(bn.runningVar, BN_EPS)));
   }
-  return bn.gamma && bn.beta ? tf.add(tf.mul(normalized, bn.gamma), bn.beta) : normalized;
+  const out = bn.gamma && bn.beta ? tf.add(tf.mul(normalized, bn.gamma), bn.beta) : normalized;
+  return tf.reshape(out, x.shape);
 }
 
 function updateRunningStats(tf: Tf, bn: BatchNorm, means: Tensor, variances: Tensor, n: number, env: LayerEnv) {

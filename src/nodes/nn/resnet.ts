@@ -39,18 +39,16 @@ export function buildResNet18(ctx: BuildContext<unknown>, inChannels: number, mu
       cin = width;
     }
   });
-  return (tf: Tf, x: Tensor, env: LayerEnv): Tensor => {
-    let h = tf.relu(applyBatchNorm(tf, stemBn, applyConv(tf, stem, x), env));
-    if (!cifarStem) {
-      const [v, b, hh, ww, c] = h.shape;
-      const pooled = tf.maxPool(tf.reshape(h, [v * b, hh, ww, c]) as Tensor4D, 3, 2, 1);
-      h = tf.reshape(pooled, [v, b, ...pooled.shape.slice(1)]);
-    }
+  /** Views folded into the batch, [V·B, H, W, C] → features [V·B, C]. */
+  return (tf: Tf, x: Tensor, views: number, env: LayerEnv): Tensor => {
+    const bn = (b: BatchNorm, t: Tensor) => applyBatchNorm(tf, b, t, views, env);
+    let h = tf.relu(bn(stemBn, applyConv(tf, stem, x)));
+    if (!cifarStem) h = tf.maxPool(h as Tensor4D, 3, 2, 1);
     for (const block of blocks) {
-      const out = applyBatchNorm(tf, block.bn2, applyConv(tf, block.conv2, tf.relu(applyBatchNorm(tf, block.bn1, applyConv(tf, block.conv1, h), env))), env);
-      const shortcut = block.downsample ? applyBatchNorm(tf, block.downsample.bn, applyConv(tf, block.downsample.conv, h), env) : h;
+      const out = bn(block.bn2, applyConv(tf, block.conv2, tf.relu(bn(block.bn1, applyConv(tf, block.conv1, h)))));
+      const shortcut = block.downsample ? bn(block.downsample.bn, applyConv(tf, block.downsample.conv, h)) : h;
       h = tf.relu(tf.add(out, shortcut));
     }
-    return tf.mean(h, [2, 3]);
+    return tf.mean(h, [1, 2]);
   };
 }

@@ -15,7 +15,11 @@ export interface BackendSelection {
   reason: string;
 }
 
-export async function selectBackend(tf: typeof tfc, choice: BackendChoice): Promise<BackendSelection> {
+/**
+ * `avoid` names backends that `auto` passes over, with the reason (in Node, a
+ * WebGPU adapter that is a software renderer is slower than wasm).
+ */
+export async function selectBackend(tf: typeof tfc, choice: BackendChoice, avoid: Record<string, string> = {}): Promise<BackendSelection> {
   const registered = Object.keys(tf.engine().registryFactory);
   const tryOne = async (name: string) => {
     if (!registered.includes(name)) return false;
@@ -34,8 +38,12 @@ export async function selectBackend(tf: typeof tfc, choice: BackendChoice): Prom
   }
   const skipped: string[] = [];
   for (const name of AUTO_ORDER) {
-    if (await tryOne(name)) return { name, reason: skipped.length ? `best available (${skipped.join(', ')} unavailable)` : 'best available' };
-    skipped.push(name);
+    if (avoid[name]) {
+      skipped.push(`${name}: ${avoid[name]}`);
+      continue;
+    }
+    if (await tryOne(name)) return { name, reason: skipped.length ? `best available (${skipped.join('; ')})` : 'best available' };
+    skipped.push(`${name}: unavailable`);
   }
   throw new Error('no tfjs backend could be initialised');
 }

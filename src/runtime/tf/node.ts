@@ -17,6 +17,17 @@ import { registerWasmTrainingKernels } from '../kernels/wasm-conv2d-backprop-fil
 const require = createRequire(import.meta.url);
 let ready: Promise<typeof tf> | undefined;
 
+export interface GpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** A CPU renderer (SwiftShader, lavapipe): far slower than wasm for training. */
+  software: boolean;
+}
+
+/** The WebGPU adapter found in Node, once loadTfNode has run (undefined: none). */
+export let webgpuAdapter: GpuAdapterInfo | undefined;
+
 /** tfjs-core with gradients, the cpu and wasm backends, and webgpu where the `webgpu` package finds an adapter. */
 export function loadTfNode(): Promise<typeof tf> {
   ready ??= setup();
@@ -57,8 +68,15 @@ async function setupWebGpu() {
   try {
     const { create, globals } = require('webgpu') as { create(opts: string[]): unknown; globals: Record<string, unknown> };
     Object.assign(globalThis, globals);
-    const gpu = create([]) as { requestAdapter(): Promise<unknown> };
-    if (!(await gpu.requestAdapter())) return;
+    const gpu = create([]) as { requestAdapter(): Promise<{ info?: Partial<GpuAdapterInfo>; isFallbackAdapter?: boolean } | null> };
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return;
+    const info = adapter.info ?? {};
+    const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`.toLowerCase();
+    webgpuAdapter = {
+      vendor: info.vendor ?? '', architecture: info.architecture ?? '', description: info.description ?? '',
+      software: adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/.test(text),
+    };
     Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
     require('@tensorflow/tfjs-backend-webgpu');
   } catch {

@@ -1,0 +1,70 @@
+/**
+ * Seeded determinism, agreement across backends, and no tensor leaks. Node's
+ * WebGPU uses Chromium's SwiftShader Vulkan driver here (no GPU), through the
+ * `webgpu` package; it needs Debian's chromium and libvulkan1.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { compile } from '../../src/runtime/program';
+import { loadTfNode, webgpuAdapter } from '../../src/runtime/tf/node';
+import { selectBackend } from '../../src/runtime/tf/backends';
+import { syntheticDataset, tiny } from '../helpers/runtime';
+
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
+
+let tf: typeof tfc;
+beforeAll(async () => { tf = await loadTfNode(); });
+const data = syntheticDataset();
+
+async function losses(backend: string, name: 'simsiam' | 'byol', steps = 3) {
+  expect(await tf.setBackend(backend)).toBe(true);
+  const program = compile(tiny(name), { dataset: data, batchSize: 8, steps: 10 });
+  program.init(5);
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) out.push((await program.step()).loss);
+  program.dispose();
+  return out;
+}
+
+describe.each(['simsiam', 'byol'] as const)('%s', (name) => {
+  it('cpu: the same seed gives identical losses twice', async () => {
+    expect(await losses('cpu', name)).toEqual(await losses('cpu', name));
+  });
+
+  it('wasm agrees with cpu within 1e-4 over 3 steps', async () => {
+    const [cpu, wasm] = [await losses('cpu', name), await losses('wasm', name)];
+    wasm.forEach((l, i) => expect(Math.abs(l - cpu[i]), `step ${i + 1}: wasm ${l}, cpu ${cpu[i]}`).toBeLessThan(1e-4));
+  });
+
+  it('webgpu (Node, software adapter) agrees with cpu within 1e-3 over 3 steps', async () => {
+    if (!webgpuAdapter) throw new Error(`no WebGPU adapter: install chromium and libvulkan1 (apt-get install -y chromium libvulkan1); VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}`);
+    const [cpu, gpu] = [await losses('cpu', name), await losses('webgpu', name)];
+    gpu.forEach((l, i) => expect(Math.abs(l - cpu[i]), `step ${i + 1}: webgpu ${l}, cpu ${cpu[i]}`).toBeLessThan(1e-3));
+  }, 300_000);
+});
+
+describe('tensors', () => {
+  it('the tensor count is the same after step 3 and step 20 (wasm), and dispose frees everything', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const program = compile(tiny('byol'), { dataset: data, batchSize: 8, steps: 20 });
+    program.init(1);
+    const counts: number[] = [];
+    for (let i = 1; i <= 20; i++) {
+      await program.step();
+      counts.push(tf.memory().numTensors);
+    }
+    expect(counts[19]).toBe(counts[2]);
+    program.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('backend choice', () => {
+  it('auto passes over avoided backends and says why; a forced one that is missing is an error', async () => {
+    const chosen = await selectBackend(tf, 'auto', { webgpu: 'software adapter' });
+    expect(chosen).toEqual({ name: 'wasm', reason: 'best available (webgpu: software adapter; webgl: unavailable)' });
+    await expect(selectBackend(tf, 'webgl')).rejects.toThrow(/backend "webgl" is not available here; available: /);
+  });
+});
