@@ -3,6 +3,7 @@
  * exit code; nothing here prints a stack trace for a user's mistake.
  */
 import { schemaCommand } from './schema';
+import { trainCommand } from './train';
 import { validateCommand } from './validate';
 import { CliError, type Io, processIo } from './io';
 
@@ -11,6 +12,10 @@ const USAGE = `usage: siamese-studio <command> [options]
 commands:
   validate GRAPH.json [--json]   check a graph document; exit 0 valid (warnings printed),
                                  1 invalid, 2 not readable as a graph document
+  train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B]
+        [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
+        [--out DIR] [--resume DIR] [--jsonl]
+                                 train headless; --jsonl prints one JSON object per step
   schema                         print the JSON Schema of the graph document
   help                           show this text`;
 
@@ -22,6 +27,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await validateCommand(rest, io);
       case 'schema':
         return schemaCommand(rest, io);
+      case 'train':
+        return await trainCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

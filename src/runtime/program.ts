@@ -9,8 +9,9 @@ import { catalog, validate } from '../nodes';
 import { dimOf, type NodeProgram, type StepEnv, type Tensor, type Variable } from '../nodes/build';
 import type { NodeKind } from '../nodes/kind';
 import { Rng } from '../nodes/nn/rng';
-import type { Dataset } from './data/dataset';
+import { head, type Dataset } from './data/dataset';
 import { BatchSampler, gatherImages } from './data/sampler';
+import { knnPredict, top1 } from './knn';
 import { collapseStd, effectiveRank } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
 import { Optimizer } from './optim';
@@ -260,6 +261,31 @@ export class TrainingProgram {
       return tf.tidy(() => tf.concat(parts) as tf.Tensor2D);
     } finally {
       tf.dispose([...parts, env.batch]);
+    }
+  }
+
+  /**
+   * kNN top-1 of the online encoder's features (eval mode): memory bank from
+   * the train split, queries from the test split (sizes from the document's
+   * evaluation settings unless given; 0 means the whole split).
+   */
+  async evaluate(sizes: { bank?: number; queries?: number } = {}): Promise<{ knnTop1: number; bank: number; queries: number }> {
+    const { dataset } = this.options;
+    const e = this.settings.evaluation;
+    const bankSet = head(dataset.train, sizes.bank ?? e.bankSize);
+    const querySet = head(dataset.test, sizes.queries ?? e.querySize);
+    const shape = (s: typeof bankSet): [number, number, number] => [s.height, s.width, s.channels];
+    const bank = await this.encode(bankSet.images, bankSet.count, shape(bankSet));
+    try {
+      const queries = await this.encode(querySet.images, querySet.count, shape(querySet));
+      try {
+        const pred = await knnPredict(queries, bank, Int32Array.from(bankSet.labels), { k: e.k, temperature: e.temperature, classes: dataset.classes });
+        return { knnTop1: top1(pred, querySet.labels), bank: bankSet.count, queries: querySet.count };
+      } finally {
+        queries.dispose();
+      }
+    } finally {
+      bank.dispose();
     }
   }
 

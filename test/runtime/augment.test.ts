@@ -3,12 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ViewAugmentSchema } from '../../src/nodes/augment';
 import { augmentViews, blurKernelSize, cropBox } from '../../src/nodes/nn/augment-ops';
 import { Rng } from '../../src/nodes/nn/rng';
-import { loadTfNode } from '../../src/runtime/tf/node';
+import { enableWebGpu, loadTfNode } from '../../src/runtime/tf/node';
 import { maxAbsDiff } from '../helpers/runtime';
 
 process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
 let tf: typeof tfc;
-beforeAll(async () => { tf = await loadTfNode(); await tf.setBackend('cpu'); });
+beforeAll(async () => { tf = await loadTfNode(); await enableWebGpu(); await tf.setBackend('cpu'); });
 
 const view = (over: object = {}) => ViewAugmentSchema.parse(over);
 const identity = { cropScale: [1, 1], cropRatio: [1, 1], flipP: 0, jitterP: 0, grayscaleP: 0, blurP: 0, solarizeP: 0 };

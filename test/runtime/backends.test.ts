@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { compile } from '../../src/runtime/program';
-import { loadTfNode, webgpuAdapter } from '../../src/runtime/tf/node';
+import { enableWebGpu, loadTfNode, webgpuAdapter } from '../../src/runtime/tf/node';
 import { selectBackend } from '../../src/runtime/tf/backends';
 import { syntheticDataset, tiny } from '../helpers/runtime';
 
@@ -14,7 +14,7 @@ const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
 process.env.VK_ICD_FILENAMES ??= SWIFTSHADER;
 
 let tf: typeof tfc;
-beforeAll(async () => { tf = await loadTfNode(); });
+beforeAll(async () => { tf = await loadTfNode(); await enableWebGpu(); });
 const data = syntheticDataset();
 
 async function losses(backend: string, name: 'simsiam' | 'byol', steps = 3) {

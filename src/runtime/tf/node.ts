@@ -8,6 +8,7 @@
  * tfjs keeps its registries in a global, so both share them) and cache it.
  */
 import { buildSync } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,10 +26,10 @@ export interface GpuAdapterInfo {
   software: boolean;
 }
 
-/** The WebGPU adapter found in Node, once loadTfNode has run (undefined: none). */
+/** The WebGPU adapter in use, once enableWebGpu has found one. */
 export let webgpuAdapter: GpuAdapterInfo | undefined;
 
-/** tfjs-core with gradients, the cpu and wasm backends, and webgpu where the `webgpu` package finds an adapter. */
+/** tfjs-core with gradients and the cpu and wasm backends (webgpu: see enableWebGpu). */
 export function loadTfNode(): Promise<typeof tf> {
   ready ??= setup();
   return ready;
@@ -39,7 +40,6 @@ async function setup(): Promise<typeof tf> {
   require('@tensorflow/tfjs-backend-cpu');
   require('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
-  await setupWebGpu();
   return tf;
 }
 
@@ -61,25 +61,53 @@ function registerGradients() {
 /**
  * The `webgpu` package (Dawn) provides navigator.gpu in Node; the backend
  * registers itself at import only when navigator.gpu exists, so set it first.
- * Without a Vulkan driver there is no adapter and webgpu is simply unavailable.
+ * Without a Vulkan driver there is no adapter and webgpu stays unavailable.
  */
-async function setupWebGpu() {
-  if (process.env.SIAMESE_STUDIO_NO_WEBGPU) return;
+export async function enableWebGpu(): Promise<GpuAdapterInfo | undefined> {
+  if (webgpuAdapter) return webgpuAdapter;
   try {
     const { create, globals } = require('webgpu') as { create(opts: string[]): unknown; globals: Record<string, unknown> };
     Object.assign(globalThis, globals);
-    const gpu = create([]) as { requestAdapter(): Promise<{ info?: Partial<GpuAdapterInfo>; isFallbackAdapter?: boolean } | null> };
+    const gpu = create([]) as { requestAdapter(): Promise<AdapterLike | null> };
     const adapter = await gpu.requestAdapter();
-    if (!adapter) return;
-    const info = adapter.info ?? {};
-    const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`.toLowerCase();
-    webgpuAdapter = {
-      vendor: info.vendor ?? '', architecture: info.architecture ?? '', description: info.description ?? '',
-      software: adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/.test(text),
-    };
+    if (!adapter) return undefined;
     Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
     require('@tensorflow/tfjs-backend-webgpu');
+    webgpuAdapter = describeAdapter(adapter);
+    return webgpuAdapter;
   } catch {
-    // No Dawn binary for this platform, or no Vulkan loader: webgpu stays unavailable.
+    return undefined; // no Dawn binary for this platform, or no Vulkan loader
+  }
+}
+
+interface AdapterLike {
+  info?: Partial<GpuAdapterInfo>;
+  isFallbackAdapter?: boolean;
+}
+
+function describeAdapter(adapter: AdapterLike): GpuAdapterInfo {
+  const info = adapter.info ?? {};
+  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`.toLowerCase();
+  return {
+    vendor: info.vendor ?? '', architecture: info.architecture ?? '', description: info.description ?? '',
+    software: adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/.test(text),
+  };
+}
+
+/**
+ * Looks for a WebGPU adapter in a child process: Vulkan and Dawn print
+ * warnings straight to stderr while they probe drivers, which `auto` should
+ * not show on every run.
+ */
+export function probeWebGpu(): GpuAdapterInfo | undefined {
+  const script = `const { create, globals } = require('webgpu'); Object.assign(globalThis, globals);
+    create([]).requestAdapter().then((a) => { process.stdout.write(JSON.stringify(a ? { info: a.info, isFallbackAdapter: a.isFallbackAdapter } : null)); process.exit(0); }, () => process.exit(1));`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: dirname(require.resolve('webgpu/package.json')), encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0 || !r.stdout) return undefined;
+  try {
+    const adapter = JSON.parse(r.stdout.slice(r.stdout.indexOf('{') >= 0 ? r.stdout.indexOf('{') : 0)) as AdapterLike | null;
+    return adapter ? describeAdapter(adapter) : undefined;
+  } catch {
+    return undefined;
   }
 }

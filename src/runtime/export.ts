@@ -1,0 +1,43 @@
+/**
+ * Weights out of a training program: the online encoder in PyTorch's layout
+ * and names (conv [out, in, kh, kw], linear [out, in]), as safetensors; and
+ * the full training state for checkpoints.
+ */
+import type { NamedArray } from './safetensors';
+import type { TrainingProgram } from './program';
+
+/** Permutes the axes of a row-major array (pure JS: works whatever the backend). */
+export function permute(data: Float32Array, shape: number[], perm: number[]): NamedArray {
+  const outShape = perm.map((p) => shape[p]);
+  const stride = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const out = new Float32Array(data.length);
+  const index = new Array(shape.length).fill(0);
+  for (let o = 0; o < out.length; o++) {
+    let rest = o;
+    for (let i = outShape.length - 1; i >= 0; i--) {
+      index[perm[i]] = rest % outShape[i];
+      rest = Math.floor(rest / outShape[i]);
+    }
+    let src = 0;
+    for (let i = 0; i < shape.length; i++) src += index[i] * stride[i];
+    out[o] = data[src];
+  }
+  return { data: out, shape: outShape };
+}
+
+/** tfjs layout → PyTorch layout: conv [kh, kw, in, out] → [out, in, kh, kw]; linear [in, out] → [out, in]. */
+export const toTorchLayout = (data: Float32Array, shape: number[]): NamedArray =>
+  shape.length === 4 ? permute(data, shape, [3, 2, 0, 1]) : shape.length === 2 ? permute(data, shape, [1, 0]) : { data, shape };
+
+/** PyTorch layout → tfjs layout (the inverse of toTorchLayout). */
+export const fromTorchLayout = (data: Float32Array, shape: number[]): NamedArray =>
+  shape.length === 4 ? permute(data, shape, [2, 3, 1, 0]) : shape.length === 2 ? permute(data, shape, [1, 0]) : { data, shape };
+
+/** The online encoder's parameters and buffers, PyTorch names and layout. */
+export async function encoderTensors(program: TrainingProgram): Promise<Record<string, NamedArray>> {
+  const m = program.encoderModule;
+  const out: Record<string, NamedArray> = {};
+  const entries = [...[...m.params].map(([name, p]) => [name, p.variable] as const), ...m.buffers];
+  for (const [name, v] of entries) out[name] = toTorchLayout((await v.data()) as Float32Array, v.shape);
+  return out;
+}
