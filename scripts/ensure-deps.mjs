@@ -13,7 +13,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Debian packages the test suite uses, each with a file that proves it is installed. */
-const APT = [{ name: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian Chromium)' }];
+const APT = [
+  { name: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian Chromium); its SwiftShader Vulkan driver gives Node a WebGPU adapter' },
+  { name: 'libvulkan1', proof: '/usr/lib/x86_64-linux-gnu/libvulkan.so.1', why: 'the Vulkan loader, for WebGPU in Node (the `webgpu` package)' },
+  { name: 'dataset-fashion-mnist', proof: '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz', why: 'training tests on real Fashion-MNIST' },
+];
 
 const args = new Set(process.argv.slice(2));
 if (args.has('--list-apt')) {
@@ -33,8 +37,17 @@ function ensureNpm() {
   writeFileSync(stamp, hash);
 }
 
+/** Installed per dpkg where there is one, else by its proof file. */
+function installed(p) {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', p.name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).includes('install ok installed');
+  } catch {
+    return existsSync(p.proof);
+  }
+}
+
 function ensureApt() {
-  const missing = APT.filter((p) => !existsSync(p.proof));
+  const missing = APT.filter((p) => !installed(p));
   if (missing.length === 0) return;
   const names = missing.map((p) => p.name);
   const command = `apt-get install -y ${names.join(' ')}`;

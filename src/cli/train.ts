@@ -1,19 +1,23 @@
 /**
  * siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N
  *   [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
- *   [--out DIR] [--resume DIR] [--jsonl]
+ *   [--out DIR] [--resume DIR] [--checkpoint-every N] [--jsonl]
  * Exit: 0 trained, 1 invalid graph or a non-finite loss, 2 unreadable input,
  * 130 stopped by Ctrl-C (after the current step, checkpoint written).
+ * Checkpoints go to DIR/checkpoint every N steps (default 50), at the end and
+ * on Ctrl-C, and only when every tensor is finite; a non-finite loss leaves
+ * the last one on disk as it is.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { version_core } from '@tensorflow/tfjs-core';
 import { errorsOf, formatProblem, parseGraph, serializeGraph } from '../graph';
 import { validate } from '../nodes';
 import { loadCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
 import type { Dataset } from '../runtime/data/dataset';
 import { loadDatasetSpec } from '../runtime/data/node';
-import { encoderTensors } from '../runtime/export';
+import { encoderModel, encoderTensors } from '../runtime/export';
 import { isCollapsed } from '../runtime/metrics';
 import { compile, NonFiniteLossError, type StepMetrics, type TrainingProgram } from '../runtime/program';
 import { encodeSafetensors } from '../runtime/safetensors';
@@ -23,8 +27,7 @@ import { CliError, type Io } from './io';
 import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
 
-const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR] [--resume DIR] [--jsonl]';
-const CHECKPOINT_EVERY = 100;
+const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR] [--resume DIR] [--checkpoint-every N] [--jsonl]';
 
 export async function trainCommand(args: string[], io: Io): Promise<number> {
   const opts = parseOptions(args);
@@ -113,8 +116,14 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   const started = Date.now();
   let last: StepMetrics | undefined;
   let failure: string | undefined;
+  /** The step of the last checkpoint written. */
+  let saved: number | undefined;
   try {
     while (program.stepsDone < total && !interrupted) {
+      // On wasm and cpu a step settles in microtasks only: yield to the event
+      // loop, or Ctrl-C (and output) would wait for the end of training.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (interrupted) break;
       try {
         last = await program.step();
       } catch (e) {
@@ -132,13 +141,13 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
         emit({ step: last.step, knnTop1: e.knnTop1, bank: e.bank, queries: e.queries });
         if (!opts.jsonl) io.err(`step ${last.step}: kNN top-1 ${(100 * e.knnTop1).toFixed(2)} % (${e.queries} queries, bank of ${e.bank})`);
       }
-      if (out && last.step % CHECKPOINT_EVERY === 0) await writeOutputs(program, out);
+      if (out && last.step % opts.checkpointEvery === 0) saved = (await writeOutputs(program, out)) ?? saved;
     }
   } finally {
     process.off('SIGINT', onSigint);
     bar?.finish();
   }
-  if (out) await writeOutputs(program, out);
+  if (out && !failure) saved = (await writeOutputs(program, out)) ?? saved;
   const seconds = (Date.now() - started) / 1000;
   const done: Record<string, unknown> = { done: true, steps: program.stepsDone, backend: ctx.backend, seconds: Math.round(seconds * 1000) / 1000 };
   if (last) {
@@ -149,7 +158,8 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   if (failure) done.error = failure;
   emit(done);
   if (failure) {
-    io.err(`siamese-studio: ${failure}${out ? `; checkpoint of step ${program.stepsDone} in ${join(out, 'checkpoint')}` : ''}`);
+    const kept = saved !== undefined ? `; the last checkpoint (step ${saved}) is kept in ${join(out!, 'checkpoint')}` : out ? '; no checkpoint was written before it' : '';
+    io.err(`siamese-studio: ${failure}${kept}`);
     return 1;
   }
   if (!opts.jsonl) {
@@ -166,15 +176,22 @@ function stepRecord(m: StepMetrics) {
   return r;
 }
 
-async function writeOutputs(program: TrainingProgram, out: string) {
+/** Writes the checkpoint and the encoder; returns the step written, or undefined if the state is not finite. */
+async function writeOutputs(program: TrainingProgram, out: string): Promise<number | undefined> {
   const dir = join(out, 'checkpoint');
   mkdirSync(dir, { recursive: true });
   const cp = await saveCheckpoint(program);
+  if (!cp) return undefined;
   writeFileSync(join(dir, 'state.safetensors'), cp.tensors);
   writeFileSync(join(dir, 'state.json'), cp.json);
   writeFileSync(join(out, 'encoder.safetensors'), encodeSafetensors(await encoderTensors(program), {
     format: 'pt', producer: 'siamese-studio', graph: program.doc.name, step: String(program.stepsDone),
   }));
+  const model = await encoderModel(program, version_core);
+  mkdirSync(join(out, 'encoder'), { recursive: true });
+  writeFileSync(join(out, 'encoder', 'model.json'), model.modelJson);
+  writeFileSync(join(out, 'encoder', 'weights.bin'), model.weightsBin);
+  return program.stepsDone;
 }
 
 function resume(program: TrainingProgram, dir: string) {
@@ -197,6 +214,7 @@ interface Options {
   evalEvery: number;
   out?: string;
   resume?: string;
+  checkpointEvery: number;
   jsonl: boolean;
 }
 
@@ -208,6 +226,7 @@ function parseOptions(args: string[]): Options {
       options: {
         data: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string', default: 'auto' },
         seed: { type: 'string' }, 'eval-every': { type: 'string', default: '0' }, out: { type: 'string' }, resume: { type: 'string' },
+        'checkpoint-every': { type: 'string', default: '50' },
         jsonl: { type: 'boolean', default: false },
       },
     });
@@ -227,6 +246,7 @@ function parseOptions(args: string[]): Options {
   if (!(BACKEND_CHOICES as readonly string[]).includes(v.backend!)) throw new CliError(`train: --backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${v.backend}"`);
   return {
     graph: positionals[0], data: v.data, steps: int('steps', v.steps, 1)!, batch: int('batch', v.batch, 2), backend: v.backend as BackendChoice,
-    seed: int('seed', v.seed, 0), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume, jsonl: v.jsonl!,
+    seed: int('seed', v.seed, 0), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1)!, jsonl: v.jsonl!,
   };
 }

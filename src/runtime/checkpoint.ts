@@ -15,11 +15,13 @@ export interface CheckpointFiles {
   tensors: Uint8Array;
 }
 
-export async function saveCheckpoint(program: TrainingProgram): Promise<CheckpointFiles> {
+/** The checkpoint of a program's state, or undefined when some tensor is not finite (a state not worth keeping). */
+export async function saveCheckpoint(program: TrainingProgram): Promise<CheckpointFiles | undefined> {
   const tensors: Record<string, NamedArray> = {};
   for (const [key, v] of program.variables()) tensors[`var/${key}`] = { data: (await v.data()) as Float32Array, shape: v.shape };
   const optimizer = program.optimizerState.state();
   for (const [key, t] of Object.entries(optimizer.tensors)) tensors[`optim/${key}`] = { data: (await t.data()) as Float32Array, shape: t.shape };
+  if (!Object.values(tensors).every((t) => t.data.every(Number.isFinite))) return undefined;
   const json = JSON.stringify({ format: CHECKPOINT_FORMAT, version: 1, optimizerStep: optimizer.step, ...program.samplerState() }, null, 1);
   return { json, tensors: encodeSafetensors(tensors) };
 }

@@ -5,6 +5,7 @@
  */
 import type { NamedArray } from './safetensors';
 import type { TrainingProgram } from './program';
+import { encoderModelFiles, type EncoderWeights, type ModelFiles } from './tfjs-model';
 
 /** Permutes the axes of a row-major array (pure JS: works whatever the backend). */
 export function permute(data: Float32Array, shape: number[], perm: number[]): NamedArray {
@@ -40,4 +41,14 @@ export async function encoderTensors(program: TrainingProgram): Promise<Record<s
   const entries = [...[...m.params].map(([name, p]) => [name, p.variable] as const), ...m.buffers];
   for (const [name, v] of entries) out[name] = toTorchLayout((await v.data()) as Float32Array, v.shape);
   return out;
+}
+
+/** The online encoder as tfjs LayersModel files. */
+export async function encoderModel(program: TrainingProgram, tfjsVersion: string): Promise<ModelFiles> {
+  const m = program.encoderModule;
+  const weights: EncoderWeights = new Map();
+  for (const [name, p] of m.params) weights.set(name, { data: (await p.variable.data()) as Float32Array, shape: p.variable.shape });
+  for (const [name, b] of m.buffers) weights.set(name, { data: (await b.data()) as Float32Array, shape: b.shape });
+  const { params, input } = program.encoderSpec;
+  return encoderModelFiles(params, input, weights, tfjsVersion);
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { WEIGHTS_PORT, errorsOf, formatProblem, type GraphDoc, type Problem, type TrainingSettings } from '../graph';
 import { catalog, validate } from '../nodes';
 import { dimOf, type NodeProgram, type StepEnv, type Tensor, type Variable } from '../nodes/build';
+import type { EncoderParams } from '../nodes/encoder';
 import type { NodeKind } from '../nodes/kind';
 import { Rng } from '../nodes/nn/rng';
 import { head, type Dataset } from './data/dataset';
@@ -25,7 +26,7 @@ export class CompileError extends Error {
 
 export class NonFiniteLossError extends Error {
   constructor(readonly step: number, readonly loss: number) {
-    super(`loss is ${loss} at step ${step}: training stopped; the weights are those of step ${step - 1}`);
+    super(`loss is ${loss} at step ${step}: training stopped (step ${step}'s update was not applied)`);
   }
 }
 
@@ -231,6 +232,12 @@ export class TrainingProgram {
       batch.dispose();
       if (pass) disposeBackward(pass);
     }
+  }
+
+  /** The online encoder's params and the image size it takes (H, W, C). */
+  get encoderSpec(): { params: EncoderParams; input: [number, number, number] } {
+    const input = this.validation.shapes.get(this.monitor.encoder)!.inputs.input;
+    return { params: this.validation.params.get(this.monitor.encoder) as EncoderParams, input: [dimOf(input, 2), dimOf(input, 3), dimOf(input, 4)] };
   }
 
   /** The online encoder's module (whose weights are exported and evaluated). */
