@@ -123,3 +123,25 @@ describe('losses', () => {
     expect(losses[1]).toBeCloseTo(2 * losses[0] + 1, 5);
   });
 });
+
+describe('learning rates', () => {
+  it("SimSiam's fixed predictor lr: the predictor steps with the base lr while the rest warms up", async () => {
+    const firstUpdate = async (fixed: boolean) => {
+      const doc = tiny('simsiam');
+      doc.training.schedule = { warmupSteps: 10, decay: 'cosine', predictorFixedLr: fixed };
+      doc.training.optimizer = { type: 'sgd', lr: 0.05, momentum: 0.9, nesterov: false, weightDecay: 0 };
+      const program = compile(doc, { dataset: data, batchSize: 8, steps: 20 });
+      program.init(1);
+      const read = async (key: string) => Float64Array.from(await program.variables().get(key)!.data());
+      const keys = ['pred.layers.0.linear.weight', 'enc.blocks.0.conv.weight'];
+      const before = await Promise.all(keys.map(read));
+      await program.step();
+      const after = await Promise.all(keys.map(read));
+      program.dispose();
+      return after.map((a, i) => Math.hypot(...a.map((x, j) => x - before[i][j])));
+    };
+    const [fixed, scheduled] = [await firstUpdate(true), await firstUpdate(false)];
+    expect(fixed[0] / scheduled[0]).toBeCloseTo(10, 3); // base lr vs base/10 in the first warmup step
+    expect(fixed[1] / scheduled[1]).toBeCloseTo(1, 6);
+  });
+});
