@@ -2,6 +2,7 @@
  * `siamese-studio`: the command line of DESIGN.md. Each command returns its
  * exit code; nothing here prints a stack trace for a user's mistake.
  */
+import { exportPytorchCommand } from './export-pytorch';
 import { schemaCommand } from './schema';
 import { trainCommand } from './train';
 import { validateCommand } from './validate';
@@ -16,6 +17,8 @@ commands:
         [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
         [--out DIR] [--resume DIR] [--jsonl]
                                  train headless; --jsonl prints one JSON object per step
+  export-pytorch GRAPH.json -o train.py
+                                 write a PyTorch training script (one process or torchrun/DDP)
   schema                         print the JSON Schema of the graph document
   help                           show this text`;
 
@@ -29,6 +32,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return schemaCommand(rest, io);
       case 'train':
         return await trainCommand(rest, io);
+      case 'export-pytorch':
+        return await exportPytorchCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -59,6 +59,10 @@ export const augment = defineKind({
     const [, b, , , c] = input.dims;
     return { outputs: { views: tensor(params.views.length, b, params.size, params.size, c) } };
   },
+  pytorch: {
+    // `views` replaces the augmentations where given (the parity harness feeds fixed views).
+    forward: ({ attr, params, inputs }) => `views if views is not None else augment(${inputs.input}[0], AUGMENT['${attr}'], ${params.size}, gen)`,
+  },
   build: ({ tf, params }) => ({
     forward: ({ input }, env) => ({ views: augmentViews(tf, tf.squeeze(input, [0]), params.size, params.views, env.rng) }),
   }),

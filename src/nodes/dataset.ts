@@ -45,4 +45,10 @@ export const dataset = defineKind({
   traits: {},
   infer: ({ params }) => ({ outputs: { images: tensor(1, 'B', ...imageShape(params)) } }),
   build: () => ({ forward: (_, env) => ({ images: env.batch }) }),
+  pytorch: {
+    forward: ({ params }) => {
+      if (params.source === 'image-folder') throw new Error('a dataset of source "image-folder" (export-pytorch reads Fashion-MNIST and CIFAR-10 files only)');
+      return '[images]';
+    },
+  },
 });

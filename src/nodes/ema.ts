@@ -23,6 +23,7 @@ export const ema = defineKind({
   }),
   traits: {},
   infer: ({ inputs }) => ({ outputs: inputs.online ? { target: inputs.online } : {} }),
+  pytorch: {}, // weights only: the exporter lists EMA links and updates them after each optimizer step
   emaTau: ({ tauBase, schedule }, k, total) =>
     schedule === 'constant' ? tauBase : 1 - (1 - tauBase) * (Math.cos((Math.PI * k) / total) + 1) / 2,
 });

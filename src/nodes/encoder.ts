@@ -74,6 +74,12 @@ export const encoder = defineKind({
       inputs.weights,
     );
   },
+  pytorch: {
+    module: (p, channels) => (p.arch === 'conv'
+      ? `ConvNet(in_channels=${channels}, widths=${JSON.stringify(p.widths)}, strides=${JSON.stringify(p.strides)}, batch_norm=${p.batchNorm ? 'True' : 'False'})`
+      : `ResNet18(in_channels=${channels}, width_multiplier=${p.widthMultiplier}, cifar_stem=${p.cifarStem ? 'True' : 'False'})`),
+    forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,
+  },
   build: (ctx) => {
     const { tf, params } = ctx;
     const channels = dimOf(ctx.inputs.input, 4);

@@ -5,6 +5,17 @@
 import type { KindSpec } from '../graph';
 import type { Builder } from './build';
 
+/** How a node kind appears in an exported PyTorch script (src/runtime/pytorch). */
+export interface PyEmitter<P> {
+  /** Module kinds: the Python expression that builds the module; `inputSize` is its input's channels or width. */
+  module?(params: P, inputSize: number): string;
+  /**
+   * The Python expression of this node's tensor output (a list of views, or
+   * the loss) from its inputs' expressions.
+   */
+  forward?(args: { attr: string; params: P; inputs: Record<string, string> }): string;
+}
+
 export interface NodeKind<P = unknown> extends KindSpec<P> {
   /** The params a new node of this kind starts with. */
   defaults(): P;
@@ -12,9 +23,11 @@ export interface NodeKind<P = unknown> extends KindSpec<P> {
   build?: Builder<P>;
   /** For `ema`: the momentum τ after optimizer step k of K. */
   emaTau?(params: P, step: number, totalSteps: number): number;
+  /** Its part of an exported PyTorch script; a kind without one cannot be exported. */
+  pytorch?: PyEmitter<P>;
 }
 
-export function defineKind<P>(spec: KindSpec<P> & Pick<NodeKind<P>, 'build' | 'emaTau'> & { defaultInput?: unknown }): NodeKind<P> {
+export function defineKind<P>(spec: KindSpec<P> & Pick<NodeKind<P>, 'build' | 'emaTau' | 'pytorch'> & { defaultInput?: unknown }): NodeKind<P> {
   const { defaultInput = {}, ...kind } = spec;
   return { ...kind, defaults: () => kind.params.parse(structuredClone(defaultInput)) };
 }

@@ -40,6 +40,7 @@ export const loss = defineKind({
     }
     return { outputs: { loss: tensor() }, problems };
   },
+  pytorch: { forward: ({ params, inputs }) => `${params.weight} * siamese_loss(${inputs.prediction}, ${inputs.target}, '${params.objective}')` },
   build: ({ tf, params }) => ({
     forward: ({ prediction, target }) => ({ loss: tf.mul(siameseLoss(tf, params.objective, prediction, target), params.weight) }),
   }),

@@ -63,6 +63,11 @@ export function defineMlpKind(spec: {
         inputs.weights,
       );
     },
+    pytorch: {
+      module: (p, input) =>
+        `MLP(${input}, hidden_dim=${p.hiddenDim}, output_dim=${p.outputDim}, layers=${p.layers}, hidden_bn=${p.hiddenBatchNorm ? 'True' : 'False'}, last_bn='${p.lastBatchNorm}')`,
+      forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,
+    },
     build: (ctx) => {
       const { tf, params } = ctx;
       const widths = mlpWidths(params, dimOf(ctx.inputs.input, 2));

@@ -17,6 +17,7 @@ export const stopGradient = defineKind({
   params: z.strictObject({}),
   traits: { stopsGradient: true },
   infer: ({ inputs }) => ({ outputs: inputs.input ? { output: inputs.input } : {} }),
+  pytorch: { forward: ({ inputs }) => `[v.detach() for v in ${inputs.input}]` },
   build: ({ tf }) => {
     // tfjs has no stop-gradient op: an identity whose gradient is zero. The
     // tape still visits it, but nothing upstream gets a non-zero gradient

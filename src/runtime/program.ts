@@ -4,7 +4,7 @@
  * targets, and the metrics. The same code runs in Node and in a browser worker.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { WEIGHTS_PORT, errorsOf, formatProblem, type GraphDoc, type Problem, type TrainingSettings } from '../graph';
+import { errorsOf, formatProblem, type GraphDoc, type Problem, type TrainingSettings } from '../graph';
 import { catalog, validate } from '../nodes';
 import { dimOf, type NodeProgram, type StepEnv, type Tensor, type Variable } from '../nodes/build';
 import type { EncoderParams } from '../nodes/encoder';
@@ -16,6 +16,7 @@ import { knnPredict, top1 } from './knn';
 import { collapseStd, effectiveRank } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
 import { Optimizer } from './optim';
+import { isEmaTarget, pickMonitors } from './monitor';
 import { learningRate } from './schedule';
 
 export class CompileError extends Error {
@@ -104,13 +105,12 @@ export class TrainingProgram {
       seed: options.seed ?? doc.training.seed,
     };
     this.totalSteps = this.settings.steps;
-    this.monitor = pickMonitors(doc, v, this.isEmaTarget);
+    this.monitor = pickMonitors(doc, v);
   }
 
   private readonly validation: ReturnType<typeof validate>;
 
-  private isEmaTarget = (id: string): boolean =>
-    this.validation.wires.some((w) => w.to.node === id && w.to.port === WEIGHTS_PORT);
+  private isEmaTarget = (id: string): boolean => isEmaTarget(this.validation, id);
 
   /** Steps completed so far. */
   get stepsDone(): number {
@@ -333,19 +333,3 @@ export function compile(doc: GraphDoc, options: CompileOptions): TrainingProgram
 
 /** View 0 of a stack [V, B, d] → [B, d]. */
 const firstView = (t: Tensor) => tf.squeeze(tf.slice(t, [0, 0, 0], [1, -1, -1]), [0]);
-
-/**
- * What to monitor: the online projector (the first trainable projector in
- * dependency order, else the module feeding a loss's target side) and the
- * online encoder (the first trainable encoder).
- */
-function pickMonitors(doc: GraphDoc, v: ReturnType<typeof validate>, isTarget: (id: string) => boolean) {
-  const typeOf = new Map(doc.nodes.map((n) => [n.id, n.type]));
-  const online = v.order.filter((id) => catalog.get(typeOf.get(id)!)?.traits.module && !isTarget(id));
-  const encoder = online.find((id) => typeOf.get(id) === 'encoder');
-  const projector = online.find((id) => typeOf.get(id) === 'projector') ?? online[online.length - 1];
-  if (!encoder || !projector) throw new Error('the graph has no trainable encoder to monitor');
-  const out = v.shapes.get(projector)!.outputs.output;
-  const dim = out?.kind === 'tensor' ? Number(out.dims[2]) : NaN;
-  return { projector, encoder, dim };
-}

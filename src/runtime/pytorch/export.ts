@@ -1,0 +1,178 @@
+/**
+ * export-pytorch: a standalone train.py from a graph document, assembled from
+ * each node kind's emitter (src/nodes) and the shared PRELUDE. The script
+ * runs on one process or under torchrun (DistributedDataParallel).
+ */
+import { errorsOf, formatProblem, serializeGraph, type GraphDoc } from '../../graph';
+import { catalog, validate } from '../../nodes';
+import { dimOf } from '../../nodes/build';
+import { isEmaTarget, pickMonitors } from '../monitor';
+import { PRELUDE } from './prelude';
+
+export class ExportError extends Error {}
+
+/** A Python identifier for a node id (ids may hold '.', '-', or start with a digit). */
+function pythonNames(ids: string[]): Map<string, string> {
+  const used = new Set<string>();
+  return new Map(ids.map((id) => {
+    let name = id.replace(/[^A-Za-z0-9_]/g, '_');
+    if (/^[0-9]/.test(name) || PYTHON_RESERVED.has(name)) name = `n_${name}`;
+    let unique = name;
+    for (let i = 2; used.has(unique); i++) unique = `${name}_${i}`;
+    used.add(unique);
+    return [id, unique];
+  }));
+}
+
+const PYTHON_RESERVED = new Set(['images', 'views', 'gen', 'self', 'loss', 'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'while', 'def', 'class', 'return',
+  'import', 'from', 'as', 'with', 'try', 'except', 'finally', 'raise', 'pass', 'break', 'continue', 'lambda', 'global', 'nonlocal', 'yield',
+  'assert', 'del', 'None', 'True', 'False', 'async', 'await']);
+
+const py = (value: unknown): string => {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null) return 'None';
+  if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
+  if (typeof value === 'object') return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`).join(', ')}}`;
+  return JSON.stringify(value);
+};
+
+export function exportPytorch(doc: GraphDoc): string {
+  const v = validate(doc);
+  const errors = errorsOf(v.problems);
+  if (errors.length) throw new ExportError(`the graph has errors:\n${errors.map(formatProblem).join('\n')}`);
+  const byId = new Map(doc.nodes.map((n) => [n.id, n]));
+  const missing = doc.nodes.filter((n) => !catalog.get(n.type)!.pytorch).map((n) => `"${n.id}" (${n.type})`);
+  if (missing.length) throw new ExportError(`no PyTorch emitter for node ${missing.join(', ')}: refusing to write a script that would compute something else`);
+
+  const names = pythonNames(v.order);
+  const attr = (id: string) => names.get(id)!;
+  const monitors = pickMonitors(doc, v);
+  const init: string[] = [];
+  const forward: string[] = [];
+  const ema: string[] = [];
+  const augments: string[] = [];
+  const predictors: string[] = [];
+  const losses: string[] = [];
+  let cropSize = 0;
+
+  for (const id of v.order) {
+    const node = byId.get(id)!;
+    const kind = catalog.get(node.type)!;
+    const params = v.params.get(id);
+    const shapes = v.shapes.get(id)!;
+    const comment = `# node "${id}"${node.label ? ` (${node.label})` : ''}: ${kind.doc} — ${kind.citation}`;
+    const inputs: Record<string, string> = {};
+    for (const w of v.wires.filter((w) => w.to.node === id)) inputs[w.to.port] = attr(w.from.node);
+    if (kind.traits.module) {
+      if (isEmaTarget(v, id)) {
+        const link = v.wires.find((w) => w.to.node === id && w.to.port === 'weights')!.from.node;
+        const online = v.wires.find((w) => w.to.node === link)!.from.node;
+        const ep = v.params.get(link) as { tauBase: number; schedule: string };
+        init.push(`        ${comment}`, `        # EMA target of "${online}": starts as its copy and is never trained`, `        self.${attr(id)} = copy.deepcopy(self.${attr(online)}).requires_grad_(False)`);
+        ema.push(`    (${py(attr(online))}, ${py(attr(id))}, ${ep.tauBase}, ${py(ep.schedule)}),`);
+      } else {
+        const input = shapes.inputs.input;
+        const size = kind.type === 'encoder' ? dimOf(input, 4) : dimOf(input, 2);
+        init.push(`        ${comment}`, `        self.${attr(id)} = ${kind.pytorch!.module!(params, size)}`);
+        if (kind.traits.predictor) predictors.push(py(attr(id)));
+      }
+      if (id === monitors.encoder) cropSize = dimOf(shapes.inputs.input, 2);
+    }
+    if (kind.type === 'augment') augments.push(`    ${py(attr(id))}: ${py((params as { views: unknown }).views)},`);
+    if (!kind.pytorch!.forward) continue;
+    const expr = kind.pytorch!.forward({ attr: attr(id), params, inputs });
+    forward.push(`        ${attr(id)} = ${expr}  # ${node.type} "${id}"`);
+    if (kind.traits.loss) losses.push(attr(id));
+  }
+  const source = doc.nodes.find((n) => n.type === 'dataset')!.params;
+  const first = v.shapes.get(doc.nodes.find((n) => n.type === 'dataset')!.id)!.outputs.images;
+  const text = serializeGraph(doc);
+
+  return `#!/usr/bin/env python3
+"""${doc.name.replace(/"""/g, "'''").replace(/\\/g, '/')} — a training script exported by Siamese Studio from the graph document
+"${doc.name.replace(/"/g, "'").replace(/\\/g, '/')}" (format v${doc.version}, sha256 ${sha256Hex(text).slice(0, 16)}…), embedded below as DOCUMENT.
+
+One process (CPU or CUDA):   python train.py --data DIR --steps N
+Several (DDP; gloo on CPU, nccl on CUDA):
+                             torchrun --nproc_per_node=K train.py --data DIR --steps N [--sync-bn]
+
+Wires carry lists of views; a module applies the same weights to every view,
+called once per view (so BatchNorm statistics are per view). Only torch is needed.
+"""
+${PRELUDE}
+
+# --------------------------------------------------------------------------
+# The graph
+# --------------------------------------------------------------------------
+
+DOCUMENT = json.loads(${JSON.stringify(text)})
+DATASET = ${py(source)}
+IN_CHANNELS = ${dimOf(first, 4)}
+CROP_SIZE = ${cropSize}
+ENCODER = ${py(attr(monitors.encoder))}
+PREDICTORS = {${predictors.join(', ')}}
+# augmentations per view, per augment node (BYOL's Table 6 names)
+AUGMENT = {
+${augments.join('\n')}
+}
+# (online, target, tau_base, schedule): after each optimizer step, target <- tau * target + (1 - tau) * online
+EMA_LINKS = [
+${ema.join('\n')}
+]
+
+
+class Graph(nn.Module):
+    """The graph "${doc.name.replace(/"/g, "'").replace(/\\/g, '/')}": every module node, and the forward pass to the total loss."""
+
+    def __init__(self):
+        super().__init__()
+${init.join('\n')}
+
+    def forward(self, images, gen, views=None):
+        """images: one batch [B, C, H, W] in [0, 1]. Returns the total loss and the monitored outputs (view 0)."""
+${forward.join('\n')}
+        loss = ${losses.join(' + ')}
+        return loss, {'z': ${attr(monitors.projector)}[0], 'features': ${attr(monitors.encoder)}[0]}
+
+
+if __name__ == '__main__':
+    main()
+`;
+}
+
+/** SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, synchronous, for the script's provenance line. */
+export function sha256Hex(text: string): string {
+  const bytes = new TextEncoder().encode(text);
+  const K = Uint32Array.from([0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
+    0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152,
+    0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb,
+    0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c,
+    0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2]);
+  const h = Uint32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+  const length = Math.ceil((bytes.length + 9) / 64) * 64;
+  const msg = new Uint8Array(length);
+  msg.set(bytes);
+  msg[bytes.length] = 0x80;
+  const view = new DataView(msg.buffer);
+  view.setUint32(length - 4, bytes.length * 8);
+  view.setUint32(length - 8, Math.floor((bytes.length * 8) / 2 ** 32));
+  const w = new Uint32Array(64);
+  const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
+  for (let off = 0; off < length; off += 64) {
+    for (let i = 0; i < 16; i++) w[i] = view.getUint32(off + 4 * i);
+    for (let i = 16; i < 64; i++) {
+      const s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >>> 3);
+      const s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) >>> 0;
+    }
+    let [a, b, c, d, e, f, g, hh] = h;
+    for (let i = 0; i < 64; i++) {
+      const t1 = (hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[i] + w[i]) >>> 0;
+      const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) >>> 0;
+      [hh, g, f, e, d, c, b, a] = [g, f, e, (d + t1) >>> 0, c, b, a, (t1 + t2) >>> 0];
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+  }
+  return Array.from(h, (x) => x.toString(16).padStart(8, '0')).join('');
+}
