@@ -64,6 +64,9 @@ interface Built {
   inputs: Array<{ port: string; from: string; fromPort: string }>;
 }
 
+/** Fixed outputs for some nodes, by node id and port. */
+export type Overrides = ReadonlyMap<string, Record<string, Tensor>>;
+
 export interface Backward {
   loss: tf.Scalar;
   grads: Record<string, Tensor>;
@@ -152,10 +155,19 @@ export class TrainingProgram {
     this.completed = 0;
   }
 
-  /** Runs every node in dependency order; returns each node's outputs. */
-  forward(env: StepEnv): Map<string, Record<string, Tensor>> {
+  /**
+   * Runs every node in dependency order; returns each node's outputs.
+   * `overrides` replaces nodes' outputs (the parity harness feeds fixed views
+   * in place of the augmentations).
+   */
+  forward(env: StepEnv, overrides?: Overrides): Map<string, Record<string, Tensor>> {
     const outputs = new Map<string, Record<string, Tensor>>();
     for (const node of this.built) {
+      const fixed = overrides?.get(node.id);
+      if (fixed) {
+        outputs.set(node.id, fixed);
+        continue;
+      }
       const inputs: Record<string, Tensor> = {};
       for (const i of node.inputs) inputs[i.port] = outputs.get(i.from)![i.fromPort];
       outputs.set(node.id, node.program.forward(inputs, env));
@@ -178,13 +190,13 @@ export class TrainingProgram {
    * ahead, and view 0 of the monitored projector output and encoder features.
    * The caller owns (and disposes) every tensor in it.
    */
-  backward(batch: tf.Tensor, rng: Rng): Backward {
+  backward(batch: tf.Tensor, rng: Rng, overrides?: Overrides): Backward {
     const pending: Array<[Variable, Tensor]> = [];
     const env: StepEnv = { mode: 'train', rng, batch, assign: (v, value) => pending.push([v, tf.keep(value)]) };
     const kept: Partial<Pick<Backward, 'z' | 'features'>> = {};
     const params = this.store.trainable();
     const { value, grads } = tf.variableGrads(() => {
-      const outputs = this.forward(env);
+      const outputs = this.forward(env, overrides);
       kept.z = tf.keep(firstView(outputs.get(this.monitor.projector)!.output));
       kept.features = tf.keep(firstView(outputs.get(this.monitor.encoder)!.output));
       const losses = this.built.filter((n) => n.kind.traits.loss).map((n) => outputs.get(n.id)!.loss);
@@ -195,13 +207,13 @@ export class TrainingProgram {
     return { loss: value, grads: byKey, pending, z: kept.z!, features: kept.features! };
   }
 
-  async step(): Promise<StepMetrics> {
+  async step(overrides?: Overrides): Promise<StepMetrics> {
     const k = this.completed;
     const started = performance.now();
     const batch = this.nextBatch();
     let pass: Backward | undefined;
     try {
-      pass = this.backward(batch, this.augmentRng);
+      pass = this.backward(batch, this.augmentRng, overrides);
       const loss = (await pass.loss.data())[0];
       if (!Number.isFinite(loss)) throw new NonFiniteLossError(k + 1, loss);
 

@@ -12,7 +12,7 @@ import { PRELUDE } from './prelude';
 export class ExportError extends Error {}
 
 /** A Python identifier for a node id (ids may hold '.', '-', or start with a digit). */
-function pythonNames(ids: string[]): Map<string, string> {
+export function pythonNames(ids: string[]): Map<string, string> {
   const used = new Set<string>();
   return new Map(ids.map((id) => {
     let name = id.replace(/[^A-Za-z0-9_]/g, '_');

@@ -40,6 +40,7 @@ async function setup(): Promise<typeof tf> {
   require('@tensorflow/tfjs-backend-cpu');
   require('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
+  await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
   return tf;
 }
 
@@ -56,6 +57,21 @@ function registerGradients() {
     writeFileSync(cache, out.outputFiles[0].text);
   }
   require(cache);
+}
+
+/**
+ * Emscripten's Node glue (in tfjs-backend-wasm, run when the backend starts)
+ * installs uncaughtException/unhandledRejection handlers that rethrow, so any
+ * later error of ours is printed as one line of minified module source.
+ * Starting the backend here and dropping those handlers keeps errors readable.
+ */
+async function withoutEmscriptenHandlers(start: () => Promise<unknown>) {
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((e) => new Set(process.listeners(e)));
+  await start();
+  events.forEach((e, i) => {
+    for (const listener of process.listeners(e)) if (!before[i].has(listener)) process.off(e, listener as never);
+  });
 }
 
 /**
