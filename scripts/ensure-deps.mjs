@@ -17,6 +17,7 @@ const APT = [
   { name: 'chromium', proof: '/usr/bin/chromium', why: 'browser tests (playwright-core drives Debian Chromium); its SwiftShader Vulkan driver gives Node a WebGPU adapter' },
   { name: 'libvulkan1', proof: '/usr/lib/x86_64-linux-gnu/libvulkan.so.1', why: 'the Vulkan loader, for WebGPU in Node (the `webgpu` package)' },
   { name: 'dataset-fashion-mnist', proof: '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz', why: 'training tests on real Fashion-MNIST' },
+  { name: 'python3-torch', proof: '/usr/bin/torchrun', why: 'the exported PyTorch scripts and the parity harness (run as /usr/bin/python3)' },
 ];
 
 const args = new Set(process.argv.slice(2));

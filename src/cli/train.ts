@@ -17,17 +17,17 @@ import { validate } from '../nodes';
 import { loadCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
 import type { Dataset } from '../runtime/data/dataset';
 import { loadDatasetSpec } from '../runtime/data/node';
-import { encoderModel, encoderTensors } from '../runtime/export';
+import { encoderModel, encoderTensors, loadEncoderTensors } from '../runtime/export';
 import { isCollapsed } from '../runtime/metrics';
 import { compile, NonFiniteLossError, type StepMetrics, type TrainingProgram } from '../runtime/program';
-import { encodeSafetensors } from '../runtime/safetensors';
+import { decodeSafetensors, encodeSafetensors } from '../runtime/safetensors';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../runtime/tf/backends';
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../runtime/tf/node';
 import { CliError, type Io } from './io';
 import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
 
-const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR] [--resume DIR] [--checkpoint-every N] [--jsonl]';
+const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR] [--resume DIR] [--init-from encoder.safetensors] [--checkpoint-every N] [--jsonl]';
 
 export async function trainCommand(args: string[], io: Io): Promise<number> {
   const opts = parseOptions(args);
@@ -55,6 +55,7 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
   const program = compile(doc, { dataset, batchSize: opts.batch, steps: opts.steps, seed: opts.seed });
   try {
     program.init();
+    if (opts.initFrom) initFrom(program, opts.initFrom);
     if (opts.resume) resume(program, opts.resume);
     return await run(program, opts, { io, backend: backend.name, backendReason: backend.reason, dataset, doc: serializeGraph(doc) });
   } finally {
@@ -194,6 +195,14 @@ async function writeOutputs(program: TrainingProgram, out: string): Promise<numb
   return program.stepsDone;
 }
 
+function initFrom(program: TrainingProgram, file: string) {
+  try {
+    loadEncoderTensors(program, decodeSafetensors(new Uint8Array(readFileSync(file)), file).tensors, file);
+  } catch (e) {
+    throw new CliError(`--init-from ${file}: ${(e as Error).message}`);
+  }
+}
+
 function resume(program: TrainingProgram, dir: string) {
   const cp = join(dir, 'checkpoint');
   if (!existsSync(join(cp, 'state.json'))) throw new CliError(`--resume ${dir}: no checkpoint there (expected ${join(cp, 'state.json')})`);
@@ -214,6 +223,7 @@ interface Options {
   evalEvery: number;
   out?: string;
   resume?: string;
+  initFrom?: string;
   checkpointEvery: number;
   jsonl: boolean;
 }
@@ -226,7 +236,7 @@ function parseOptions(args: string[]): Options {
       options: {
         data: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string', default: 'auto' },
         seed: { type: 'string' }, 'eval-every': { type: 'string', default: '0' }, out: { type: 'string' }, resume: { type: 'string' },
-        'checkpoint-every': { type: 'string', default: '50' },
+        'checkpoint-every': { type: 'string', default: '50' }, 'init-from': { type: 'string' },
         jsonl: { type: 'boolean', default: false },
       },
     });
@@ -246,7 +256,7 @@ function parseOptions(args: string[]): Options {
   if (!(BACKEND_CHOICES as readonly string[]).includes(v.backend!)) throw new CliError(`train: --backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${v.backend}"`);
   return {
     graph: positionals[0], data: v.data, steps: int('steps', v.steps, 1)!, batch: int('batch', v.batch, 2), backend: v.backend as BackendChoice,
-    seed: int('seed', v.seed, 0), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume,
+    seed: int('seed', v.seed, 0), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume, initFrom: v['init-from'],
     checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1)!, jsonl: v.jsonl!,
   };
 }

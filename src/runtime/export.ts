@@ -3,6 +3,7 @@
  * and names (conv [out, in, kh, kw], linear [out, in]), as safetensors; and
  * the full training state for checkpoints.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './safetensors';
 import type { TrainingProgram } from './program';
 import { encoderModelFiles, type EncoderWeights, type ModelFiles } from './tfjs-model';
@@ -51,4 +52,25 @@ export async function encoderModel(program: TrainingProgram, tfjsVersion: string
   for (const [name, b] of m.buffers) weights.set(name, { data: (await b.data()) as Float32Array, shape: b.shape });
   const { params, input } = program.encoderSpec;
   return encoderModelFiles(params, input, weights, tfjsVersion);
+}
+
+/**
+ * Starts the online encoder from safetensors in PyTorch names and layout (from
+ * an exported script or a CLI run); EMA targets copied from it follow, as
+ * they start as copies.
+ */
+export function loadEncoderTensors(program: TrainingProgram, tensors: Record<string, NamedArray>, where: string): void {
+  const m = program.encoderModule;
+  const slots = new Map<string, tf.Variable>([...[...m.params].map(([n, p]) => [n, p.variable] as const), ...m.buffers]);
+  const missing = [...slots.keys()].filter((n) => !tensors[n]);
+  const unexpected = Object.keys(tensors).filter((n) => !slots.has(n) && !n.endsWith('num_batches_tracked'));
+  if (missing.length || unexpected.length) {
+    throw new Error(`${where}: the weights do not fit the encoder "${m.id}"${missing.length ? `; missing ${missing.join(', ')}` : ''}${unexpected.length ? `; unexpected ${unexpected.join(', ')}` : ''}`);
+  }
+  for (const [name, v] of slots) {
+    const t = fromTorchLayout(tensors[name].data, tensors[name].shape);
+    if (t.shape.join() !== v.shape.join()) throw new Error(`${where}: ${name} is ${tensors[name].shape.join('×')}, the encoder's is ${toTorchLayout(new Float32Array(v.size), v.shape).shape.join('×')}`);
+    tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
+  }
+  program.resetEmaTargets(m.id);
 }

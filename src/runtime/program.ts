@@ -308,6 +308,11 @@ export class TrainingProgram {
     }
   }
 
+  /** Makes every EMA target of `online` a copy of it again (after its weights were loaded). */
+  resetEmaTargets(online: string): void {
+    for (const link of this.emaLinks) if (link.online.id === online) for (const t of link.targets) copyModule(link.online, t);
+  }
+
   /** Variables by "module.name", for checkpoints and export. */
   variables(): Map<string, tf.Variable> {
     return this.store.all();

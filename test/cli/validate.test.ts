@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -88,5 +88,20 @@ describe('siamese-studio validate', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');
     expect((await cli('validate')).stderr).toContain('usage: siamese-studio validate GRAPH.json [--json]');
+  });
+});
+
+describe('siamese-studio export-pytorch', () => {
+  it('writes train.py (exit 0), refuses an invalid graph (exit 1) and a missing -o (exit 2)', async () => {
+    const out = join(dir, 'train.py');
+    const ok = await cli('export-pytorch', 'templates/simsiam.json', '-o', out);
+    expect(ok).toMatchObject({ code: 0, stderr: `wrote ${out}\n` });
+    expect(readFileSync(out, 'utf8')).toMatch(/^#!\/usr\/bin\/env python3\n"""SimSiam/);
+    const doc = template('simsiam');
+    doc.edges = doc.edges.filter((e) => e.to.node !== 'enc');
+    const bad = await cli('export-pytorch', file('bad-export.json', serializeGraph(doc)), '-o', join(dir, 'x.py'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('[unconnected-input]');
+    expect((await cli('export-pytorch', 'templates/simsiam.json')).code).toBe(2);
   });
 });

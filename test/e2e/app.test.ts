@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { nodeKinds } from '../../src/nodes';
+import { exportPytorch } from '../../src/runtime/pytorch/export';
+import { template } from '../helpers/docs';
 import { openStudio, type Studio } from '../helpers/browser';
 
 describe('the app in Chromium', () => {
@@ -23,5 +26,13 @@ describe('the app in Chromium', () => {
     await page.getByTestId('template-select').selectOption('byol');
     await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('BYOL');
     expect(await page.getByTestId('node').count()).toBe(11);
+  });
+
+  it('Export → PyTorch downloads the same script as the CLI writes', async () => {
+    const { page } = studio;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-pytorch').click()]);
+    expect(download.suggestedFilename()).toBe('byol-train.py');
+    const text = readFileSync((await download.path())!, 'utf8');
+    expect(text).toBe(exportPytorch(template('byol')));
   });
 });

@@ -66,11 +66,11 @@ function registerGradients() {
  * Starting the backend here and dropping those handlers keeps errors readable.
  */
 async function withoutEmscriptenHandlers(start: () => Promise<unknown>) {
-  const events = ['uncaughtException', 'unhandledRejection'] as const;
-  const before = events.map((e) => new Set(process.listeners(e)));
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((e) => new Set(process.listeners(e as 'uncaughtException')));
   await start();
   events.forEach((e, i) => {
-    for (const listener of process.listeners(e)) if (!before[i].has(listener)) process.off(e, listener as never);
+    for (const listener of process.listeners(e as 'uncaughtException')) if (!before[i].has(listener)) process.off(e, listener);
   });
 }
 
