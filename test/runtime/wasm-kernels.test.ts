@@ -1,6 +1,7 @@
 /**
- * The wasm Conv2DBackpropFilter kernel against the cpu backend's, on random
- * shapes with strides, paddings and odd sizes.
+ * The wasm convolution-gradient kernels (Conv2DBackpropFilter, which tfjs
+ * lacks, and Conv2DBackpropInput, which it ships slow) against the cpu
+ * backend's, on random shapes with strides, paddings and odd sizes.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,36 @@ describe('wasm Conv2DBackpropFilter', () => {
         expect(got.shape).toEqual(filterShape);
         const scale = Math.max(1, ...Array.from(want.data, Math.abs));
         const worst = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
+        expect(worst / scale).toBeLessThan(1e-4);
+      }), { numRuns: 60 });
+  });
+
+  it('Conv2DBackpropInput matches cpu within 1e-4 on random shapes, strides and paddings', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 3, max: 13 }), w: fc.integer({ min: 3, max: 13 }),
+        ci: fc.integer({ min: 1, max: 5 }), co: fc.integer({ min: 1, max: 6 }), k: fc.constantFrom(1, 2, 3, 5),
+        stride: fc.constantFrom(1, 2, 3), pad: fc.constantFrom<'same' | 'valid' | number>('same', 'valid', 0, 1, 2),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+      }).filter((c) => c.k <= c.h && c.k <= c.w),
+      async ({ n, h, w, ci, co, k, stride, pad, seed }) => {
+        const rand = (len: number, s: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 2);
+        const x = rand(n * h * w * ci, seed);
+        const f = rand(k * k * ci * co, seed + 1);
+        const grad = async (backend: string) => {
+          await tf.setBackend(backend);
+          const out = tf.tidy(() => tf.grad((xx: tfc.Tensor) => {
+            const y = tf.conv2d(xx as tfc.Tensor4D, tf.tensor4d(f, [k, k, ci, co]), stride, pad);
+            return tf.sum(tf.mul(y, tf.sin(tf.reshape(tf.range(0, y.size), y.shape))));
+          })(tf.tensor4d(x, [n, h, w, ci])));
+          const data = await out.data();
+          out.dispose();
+          return data;
+        };
+        const want = await grad('cpu');
+        const got = await grad('wasm');
+        const scale = Math.max(1, ...Array.from(want, Math.abs));
+        const worst = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i])));
         expect(worst / scale).toBeLessThan(1e-4);
       }), { numRuns: 60 });
   });

@@ -9,6 +9,7 @@
  * three transposes and a slice move the axes into place.
  */
 import { backend_util, getKernel, registerKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 
 interface WasmBackendLike {
   disposeData(dataId: object): boolean;
@@ -62,7 +63,8 @@ export const wasmConv2DBackpropFilter: KernelConfig = {
   kernelFunc: conv2DBackpropFilter,
 };
 
-/** Registers the wasm training kernels tfjs lacks; safe to call more than once. */
+/** Registers the wasm training kernels tfjs lacks or ships slow; safe to call more than once. */
 export function registerWasmTrainingKernels(): void {
   if (!getKernel('Conv2DBackpropFilter', 'wasm')) registerKernel(wasmConv2DBackpropFilter);
+  registerWasmConv2DBackpropInput();
 }
