@@ -1,10 +1,30 @@
 /**
- * `npm run bench`: prints the project's speed figures as a table, or as JSON
- * with --json. Figures, not pass/fail: targets are read off by people.
+ * `npm run bench`: the project's speed figures, as a table (or JSON with
+ * --json). Figures, not pass/fail: targets are read off by people.
+ *
+ *   npm run bench [-- --json] [--batch 256] [--steps 3] [--profile] [--only simsiam|byol]
+ *
+ * - graph: parse / validate + shape inference / compile of a 300-node document;
+ * - one training step of the reference workload (batch 256, Fashion-MNIST-sized
+ *   images) per template on each backend: wasm, webgpu where a hardware adapter
+ *   exists (a software one is named and skipped), cpu on a shortened run (batch 8);
+ * - the same step of the exported PyTorch script, in the same run (Debian's
+ *   python3-torch, 2 threads, or CUDA where there is a GPU), and the ratio;
+ * - kNN evaluation time (bank 10k, queries 2k, on the best backend).
  */
-import { parseGraph, serializeGraph } from '../src/graph';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseGraph, serializeGraph, type GraphDoc } from '../src/graph';
 import { validate } from '../src/nodes';
+import { loadDatasetSpec } from '../src/runtime/data/node';
+import { compile } from '../src/runtime/program';
+import { exportPytorch } from '../src/runtime/pytorch/export';
+import { enableWebGpu, loadTfNode, probeWebGpu } from '../src/runtime/tf/node';
 import { replicate, template } from '../test/helpers/docs';
+import { profileStep } from './profile';
 
 interface Figure {
   name: string;
@@ -12,6 +32,18 @@ interface Figure {
   unit: string;
   note?: string;
 }
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false }, batch: { type: 'string', default: '256' }, steps: { type: 'string', default: '3' },
+    profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false },
+  },
+});
+const BATCH = Number(args.batch);
+const STEPS = Number(args.steps);
+const CPU_BATCH = 8;
+const figures: Figure[] = [];
+const say = (line: string) => { if (!args.json) console.error(line); };
 
 /** Median wall time of fn over `runs` runs, after a few warm-up runs. */
 function median(fn: () => void, runs = 50): number {
@@ -22,25 +54,94 @@ function median(fn: () => void, runs = 50): number {
     fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(runs / 2)];
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
 }
 
-function graphFigures(): Figure[] {
+function graphFigures() {
   const big = replicate(template('byol'), 28);
   const text = serializeGraph(big);
   const n = big.nodes.length;
-  return [
+  const dataset = { name: 'none', train: { images: new Uint8Array(784), labels: new Uint8Array(1), count: 1, height: 28, width: 28, channels: 1 }, test: { images: new Uint8Array(784), labels: new Uint8Array(1), count: 1, height: 28, width: 28, channels: 1 }, classes: 10 };
+  figures.push(
     { name: `parse ${n}-node document`, value: median(() => parseGraph(text)), unit: 'ms' },
     { name: `validate + infer shapes, ${n}-node document`, value: median(() => validate(big)), unit: 'ms', note: 'target: well under 10 ms' },
+    { name: `compile ${n}-node document (validate, plan)`, value: median(() => compile(big, { dataset, batchSize: 1 })), unit: 'ms' },
     { name: `serialize ${n}-node document`, value: median(() => serializeGraph(big)), unit: 'ms' },
-  ];
+  );
 }
 
-const figures = [...graphFigures()];
-if (process.argv.includes('--json')) {
-  console.log(JSON.stringify({ figures }, null, 2));
+const tf = await loadTfNode();
+const dataset = await loadDatasetSpec('fashion-mnist');
+
+async function stepTime(doc: GraphDoc, backend: string, batch: number, steps: number): Promise<number> {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+  const program = compile(doc, { dataset, batchSize: batch, steps: steps + 1 });
+  program.init();
+  try {
+    await program.step(); // warm-up: kernels, shader compilation, allocations
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      await program.step();
+      times.push(performance.now() - t0);
+    }
+    if (args.profile && backend === 'wasm') {
+      const kernels = await profileStep(tf, program);
+      const total = kernels.reduce((a, k) => a + k.ms, 0);
+      say(`  profile (${backend}, one step, ${total.toFixed(0)} ms in kernels):`);
+      for (const k of kernels.slice(0, 10)) say(`    ${k.name.padEnd(24)} ${k.ms.toFixed(1).padStart(8)} ms ${String(k.calls).padStart(4)} calls ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`);
+    }
+    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  } finally {
+    program.dispose();
+  }
+}
+
+function pytorchStep(doc: GraphDoc, batch: number): { ms: number; device: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+  const script = join(dir, 'train.py');
+  writeFileSync(script, exportPytorch(doc));
+  try {
+    const out = execFileSync('/usr/bin/python3', [new URL('./torch_step.py', import.meta.url).pathname, script, String(batch), String(STEPS), '2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  } catch (e) {
+    say(`  PyTorch: not measured (${(e as Error).message.split('\n')[0]}); install Debian's python3-torch`);
+    return undefined;
+  }
+}
+
+graphFigures();
+const adapter = probeWebGpu();
+const webgpu = adapter && !adapter.software && (await enableWebGpu()) ? 'webgpu' : undefined;
+if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapter.architecture || adapter.vendor})` : 'no adapter'}`);
+const results: Record<string, unknown> = {};
+for (const name of (['simsiam', 'byol'] as const).filter((n) => !args.only || args.only === n)) {
+  const doc = template(name);
+  say(`${doc.name}: one step at batch ${BATCH} (median of ${STEPS} after a warm-up)`);
+  const torch = pytorchStep(doc, BATCH);
+  const wasm = await stepTime(doc, 'wasm', BATCH, STEPS);
+  const gpu = webgpu ? await stepTime(doc, 'webgpu', BATCH, STEPS) : undefined;
+  const cpu = await stepTime(doc, 'cpu', CPU_BATCH, 1);
+  const per = (ms: number, b: number) => ({ ms, imagesPerSec: (1000 * b) / ms });
+  if (torch) figures.push({ name: `${name}: PyTorch step (${torch.device})`, value: torch.ms, unit: 'ms', note: `${((1000 * BATCH) / torch.ms).toFixed(0)} img/s` });
+  figures.push({ name: `${name}: wasm step`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
+  if (gpu) figures.push({ name: `${name}: webgpu step (${adapter!.vendor} ${adapter!.architecture})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
+  figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
+  results[name] = { batch: BATCH, pytorch: torch, wasm: per(wasm, BATCH), webgpu: gpu && per(gpu, BATCH), cpu: { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
+}
+if (!args['skip-knn']) {
+  await tf.setBackend(webgpu ?? 'wasm');
+  const program = compile(template('simsiam'), { dataset, batchSize: 32, steps: 1 });
+  program.init();
+  const t0 = performance.now();
+  const e = await program.evaluate({ bank: 10_000, queries: 2_000 });
+  figures.push({ name: `kNN evaluation, bank ${e.bank}, ${e.queries} queries (${tf.getBackend()})`, value: (performance.now() - t0) / 1000, unit: 's', note: `random-init top-1 ${(100 * e.knnTop1).toFixed(1)} %` });
+  program.dispose();
+}
+
+if (args.json) {
+  console.log(JSON.stringify({ figures, steps: results }, null, 2));
 } else {
   const width = Math.max(...figures.map((f) => f.name.length));
-  for (const f of figures) console.log(`${f.name.padEnd(width)}  ${f.value.toFixed(3).padStart(9)} ${f.unit}${f.note ? `   (${f.note})` : ''}`);
+  for (const f of figures) console.log(`${f.name.padEnd(width)}  ${f.value.toFixed(f.unit === 's' ? 2 : 3).padStart(10)} ${f.unit}${f.note ? `   (${f.note})` : ''}`);
 }
