@@ -124,7 +124,7 @@ def crop_boxes(b, h, w, scale, ratio, flip_p, gen):
 def crop_and_resize(images, boxes, size):
     """Bilinear crop-and-resize of each image to its box, as tf.image.crop_and_resize."""
     b = images.shape[0]
-    t = torch.linspace(0, 1, size)
+    t = torch.linspace(0, 1, size, device=boxes.device)
     ys = boxes[:, 0:1] + (boxes[:, 2:3] - boxes[:, 0:1]) * t      # [B, S], normalized
     xs = boxes[:, 1:2] + (boxes[:, 3:4] - boxes[:, 1:2]) * t
     grid = torch.stack([xs[:, None, :].expand(b, size, size), ys[:, :, None].expand(b, size, size)], dim=-1) * 2 - 1
@@ -514,10 +514,14 @@ def main(argv=None):
     args = parse_args(argv)
     distributed = 'WORLD_SIZE' in os.environ and int(os.environ['WORLD_SIZE']) > 1
     if distributed:
+        local = int(os.environ.get('LOCAL_RANK', 0))
+        if torch.cuda.is_available() and local >= torch.cuda.device_count():
+            raise SystemExit(f'process {local} has no GPU of its own ({torch.cuda.device_count()} found): run fewer processes per node, '
+                             'or on CPU with CUDA_VISIBLE_DEVICES=""')
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
         rank, world = dist.get_rank(), dist.get_world_size()
         if torch.cuda.is_available():
-            torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+            torch.cuda.set_device(local)
     else:
         rank, world = 0, 1
     DEVICE = torch.device('cuda') if torch.cuda.is_available() else torch.device('cpu')
