@@ -91,13 +91,14 @@ export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, ba
     const missing = Object.keys(theirs).filter((k) => k.startsWith('grad/') && !ours.grads[k.slice(5)]);
     if (missing.length) throw new Error(`tfjs has no gradient for ${missing.join(', ')}`);
     row(`gradients (${Object.keys(ours.grads).length}, relative to max(norm, ${GRADIENT_NORM_FLOOR}))`, g.worst, g.where);
+    if (process.env.PARITY_VERBOSE) console.log(`losses tfjs ${losses.join(' ')} pytorch ${Array.from(theirs.losses.data).join(' ')}`);
     row(`losses of ${STEPS} steps`, Math.max(...losses.map((l, i) => Math.abs(l - theirs.losses.data[i]))), losses.map((l) => l.toFixed(6)).join(' '));
     let w = { worst: 0, where: '' };
     for (const [key, mine] of Object.entries(after)) {
       const t = theirs[`after/${key}`];
       if (!t) throw new Error(`PyTorch has no ${key} after training`);
       const d = maxAbsDiff(mine.data, t.data);
-      if (process.env.PARITY_VERBOSE) console.log(`after ${key} maxdiff ${d.toExponential(2)}`);
+      if (process.env.PARITY_VERBOSE) console.log(`after ${key} maxdiff ${d.toExponential(2)} scale ${t.data.reduce((m, x) => Math.max(m, Math.abs(x)), 0).toExponential(2)}`);
       if (d >= w.worst) w = { worst: d, where: key };
     }
     row(`weights after ${STEPS} steps (${Object.keys(after).length} tensors)`, w.worst, w.where);

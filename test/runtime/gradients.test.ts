@@ -6,6 +6,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tensor, type PortShape } from '../../src/graph';
 import { catalog } from '../../src/nodes';
+import { sumRows } from '../../src/nodes/nn/layers';
 import { siameseLoss } from '../../src/nodes/nn/losses';
 import { Rng } from '../../src/nodes/nn/rng';
 import { buildNode, tfOn, trainEnv } from '../helpers/runtime';
@@ -98,5 +99,17 @@ describe('finite differences', () => {
     const z = tf.variable(random([2, 3, 5], 22));
     await checkCoordinates(() => siameseLoss(tf, objective, p, z), [p, z], 1e-3);
     tf.dispose([p, z]);
+  });
+});
+
+describe('sums over samples (BatchNorm backward)', () => {
+  it.each([[2, 7, 3], [2, 3136, 5], [1, 1000, 4]])('sumRows of [%i, %i, %i] equals the float64 sum within 1e-6', async (g, n, c) => {
+    const rng = new Rng(g * n + c);
+    const values = Float32Array.from({ length: g * n * c }, () => Math.max(0, rng.normal() + 0.3));
+    const exact = new Float64Array(g * c);
+    for (let a = 0; a < g; a++) for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) exact[a * c + k] += values[(a * n + i) * c + k];
+    const got = await sumRows(tf, tf.tensor3d(values, [g, n, c])).data();
+    expect(got.length).toBe(g * c);
+    got.forEach((v, i) => expect(Math.abs(v - exact[i]) / Math.abs(exact[i])).toBeLessThan(1e-6));
   });
 });
