@@ -8,13 +8,8 @@
  * correlation of dy with the taps k0_r, k0_r + s, … of the filter, reversed,
  * channels swapped. The phases' outputs are then interleaved.
  */
-import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
-
-function call(name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: NamedAttrMap, backend: unknown): TensorInfo {
-  const kernel = getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
-  return kernel.kernelFunc({ inputs: inputs as never, attrs, backend: backend as never }) as TensorInfo;
-}
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { composeWasm, forwardConv, type ConvGradAttrs, type Shape4 } from './wasm-compose';
 
 /** One axis of one phase: which taps, and which part of dy, padded how, gives its outputs. */
 interface Phase {
@@ -42,56 +37,39 @@ function phase(r: number, s: number, k: number, pad: number, size: number, dyLen
 
 const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
-    strides: [number, number] | number;
-    pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-    dataFormat: 'NHWC' | 'NCHW';
-    dimRoundingMode?: 'floor' | 'round' | 'ceil';
-    inputShape: [number, number, number, number];
-  };
-  if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput (wasm): only NHWC is supported');
-  const [k1, k2, ci, co] = filter.shape as [number, number, number, number];
-  const info = backend_util.computeConv2DInfo(inputShape, [k1, k2, ci, co], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const { inputShape, ...conv } = attrs as unknown as ConvGradAttrs & { inputShape: Shape4 };
+  const [k1, k2, ci, co] = filter.shape as Shape4;
+  const info = forwardConv('Conv2DBackpropInput', conv, inputShape, [k1, k2, ci, co]);
   const [n, h, w] = inputShape;
   const [, oh, ow] = dy.shape as [number, number, number, number];
   const { strideHeight: s1, strideWidth: s2 } = info;
-  const temps: TensorInfo[] = [];
-  const step = (name: string, ins: Record<string, TensorInfo> | TensorInfo[], at: NamedAttrMap) => {
-    const out = call(name, ins, at, backend);
-    temps.push(out);
-    return out;
-  };
   const q1 = Math.ceil(h / s1);
   const q2 = Math.ceil(w / s2);
 
-  /** dx of one phase (r1, r2), zero-padded to q1 × q2. */
-  const phaseOutput = (r1: number, r2: number): TensorInfo => {
-    const a = phase(r1, s1, k1, info.padInfo.top, h, oh);
-    const b = phase(r2, s2, k2, info.padInfo.left, w, ow);
-    if (a.taps === 0 || b.taps === 0 || a.out === 0 || b.out === 0 || a.from >= a.to || b.from >= b.to) {
-      return step('Fill', {}, { shape: [n, q1, q2, ci], value: 0, dtype: 'float32' });
-    }
-    const taps = step('StridedSlice', { x: filter }, {
-      begin: [a.k0, b.k0, 0, 0], end: [a.k0 + s1 * (a.taps - 1) + 1, b.k0 + s2 * (b.taps - 1) + 1, ci, co], strides: [s1, s2, 1, 1],
-      beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-    });
-    const kernel = step('Transpose', { x: step('Reverse', { x: taps }, { dims: [0, 1] }) }, { perm: [0, 1, 3, 2] });
-    const whole = a.from === 0 && a.to === oh && b.from === 0 && b.to === ow;
-    const x = whole ? dy : step('Slice', { x: dy }, { begin: [0, a.from, b.from, 0], size: [n, a.to - a.from, b.to - b.from, co] });
-    const out = step('Conv2D', { x, filter: kernel }, {
-      strides: [1, 1], pad: [[0, 0], [a.before, a.after], [b.before, b.after], [0, 0]],
-      dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as never,
-    });
-    if (a.out === q1 && b.out === q2) return out;
-    return step('PadV2', { x: out }, { paddings: [[0, 0], [0, q1 - a.out], [0, q2 - b.out], [0, 0]], constantValue: 0 });
-  };
+  return composeWasm(backend, (step) => {
+    /** dx of one phase (r1, r2), zero-padded to q1 × q2. */
+    const phaseOutput = (r1: number, r2: number): TensorInfo => {
+      const a = phase(r1, s1, k1, info.padInfo.top, h, oh);
+      const b = phase(r2, s2, k2, info.padInfo.left, w, ow);
+      if (a.taps === 0 || b.taps === 0 || a.out === 0 || b.out === 0 || a.from >= a.to || b.from >= b.to) {
+        return step('Fill', {}, { shape: [n, q1, q2, ci], value: 0, dtype: 'float32' });
+      }
+      const taps = step('StridedSlice', { x: filter }, {
+        begin: [a.k0, b.k0, 0, 0], end: [a.k0 + s1 * (a.taps - 1) + 1, b.k0 + s2 * (b.taps - 1) + 1, ci, co], strides: [s1, s2, 1, 1],
+        beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
+      });
+      const kernel = step('Transpose', { x: step('Reverse', { x: taps }, { dims: [0, 1] }) }, { perm: [0, 1, 3, 2] });
+      const whole = a.from === 0 && a.to === oh && b.from === 0 && b.to === ow;
+      const x = whole ? dy : step('Slice', { x: dy }, { begin: [0, a.from, b.from, 0], size: [n, a.to - a.from, b.to - b.from, co] });
+      const out = step('Conv2D', { x, filter: kernel }, {
+        strides: [1, 1], pad: [[0, 0], [a.before, a.after], [b.before, b.after], [0, 0]],
+        dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as never,
+      });
+      if (a.out === q1 && b.out === q2) return out;
+      return step('PadV2', { x: out }, { paddings: [[0, 0], [0, q1 - a.out], [0, q2 - b.out], [0, 0]], constantValue: 0 });
+    };
 
-  try {
-    if (s1 === 1 && s2 === 1) {
-      const only = phaseOutput(0, 0);
-      temps.splice(temps.indexOf(only), 1);
-      return only;
-    }
+    if (s1 === 1 && s2 === 1) return phaseOutput(0, 0);
     // Interleave: columns within each row phase, then the row phases.
     const rows = Array.from({ length: s1 }, (_, r1) => {
       const cols = Array.from({ length: s2 }, (_, r2) => step('Reshape', { x: phaseOutput(r1, r2) }, { shape: [n * q1 * q2, 1, ci] }));
@@ -100,15 +78,8 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     });
     const all = s1 === 1 ? rows[0] : step('Concat', rows, { axis: 1 });
     const full = step('Reshape', { x: all }, { shape: [n, q1 * s1, q2 * s2, ci] });
-    if (q1 * s1 === h && q2 * s2 === w) {
-      temps.splice(temps.indexOf(full), 1);
-      return full;
-    }
-    return call('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [n, h, w, ci] }, backend);
-  } finally {
-    const wasm = backend as { disposeData(id: object): boolean };
-    for (const t of temps) wasm.disposeData(t.dataId);
-  }
+    return q1 * s1 === h && q2 * s2 === w ? full : step('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [n, h, w, ci] });
+  });
 };
 
 export const wasmConv2DBackpropInput: KernelConfig = {
