@@ -4,7 +4,6 @@
  */
 import { exportPytorchCommand } from './export-pytorch';
 import { schemaCommand } from './schema';
-import { trainCommand } from './train';
 import { validateCommand } from './validate';
 import { CliError, type Io, processIo } from './io';
 
@@ -30,8 +29,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await validateCommand(rest, io);
       case 'schema':
         return schemaCommand(rest, io);
-      case 'train':
-        return await trainCommand(rest, io);
+      case 'train': // loads tfjs: only when training
+        return await (await import('./train')).trainCommand(rest, io);
       case 'export-pytorch':
         return await exportPytorchCommand(rest, io);
       case undefined:

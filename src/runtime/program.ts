@@ -96,6 +96,7 @@ export class TrainingProgram {
   private sampler!: BatchSampler;
   private augmentRng!: Rng;
   private completed = 0;
+  private readonly validation: ReturnType<typeof validate>;
 
   constructor(readonly doc: GraphDoc, private readonly options: CompileOptions) {
     const v = validate(doc);
@@ -110,10 +111,6 @@ export class TrainingProgram {
     this.totalSteps = this.settings.steps;
     this.monitor = pickMonitors(doc, v);
   }
-
-  private readonly validation: ReturnType<typeof validate>;
-
-  private isEmaTarget = (id: string): boolean => isEmaTarget(this.validation, id);
 
   /** Steps completed so far. */
   get stepsDone(): number {
@@ -130,7 +127,7 @@ export class TrainingProgram {
     for (const id of validation.order) {
       const kind = catalog.get(byId.get(id)!.type)!;
       if (!kind.build) continue;
-      const module = kind.traits.module ? this.store.module(id, kind.type, !this.isEmaTarget(id)) : undefined;
+      const module = kind.traits.module ? this.store.module(id, kind.type, !isEmaTarget(validation, id)) : undefined;
       const program = kind.build({
         tf, id, params: validation.params.get(id), inputs: validation.shapes.get(id)!.inputs, rng: initRng,
         param: (name, shape, role, init) => this.store.param(module!, name, shape, role, init(shape.reduce((a, b) => a * b, 1))),
