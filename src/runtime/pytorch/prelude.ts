@@ -536,6 +536,8 @@ def main(argv=None):
     if args.init_from:
         load_encoder(graph, load_safetensors(args.init_from))
     if args.sync_bn and distributed:
+        if DEVICE.type != 'cuda':
+            raise SystemExit('--sync-bn needs CUDA: torch.nn.SyncBatchNorm runs on GPUs only')
         graph = nn.SyncBatchNorm.convert_sync_batchnorm(graph)
     optimizer = make_optimizer(graph, DOCUMENT['training'], PREDICTORS)
     os.makedirs(args.out, exist_ok=True)
