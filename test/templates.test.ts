@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { template } from './helpers/docs';
+import { validate } from '../src/nodes';
+import { template, templateNames } from './helpers/docs';
 
 /** A box no node of these templates outgrows on the canvas (title, ports, shapes). */
 const BOX = { width: 220, height: 200 };
 
-describe.each(['simsiam', 'byol'] as const)('template %s layout', (name) => {
+describe.each(templateNames)('template %s layout', (name) => {
   const doc = template(name);
   const at = new Map(doc.nodes.map((n) => [n.id, n.position]));
 
@@ -48,5 +49,30 @@ describe('templates follow the papers and the reference workload', () => {
     expect(doc.nodes.find((n) => n.type === 'loss')!.params.objective).toBe('normalized-l2');
     const [v1, v2] = doc.nodes.find((n) => n.type === 'augment')!.params.views as Array<Record<string, number>>;
     expect([v1.blurP, v2.blurP, v1.solarizeP, v2.solarizeP]).toEqual([1, 0.1, 0, 0.2]);
+  });
+});
+
+describe('the collapse lab', () => {
+  const expected: Record<string, string[]> = {
+    'collapse-no-stop-gradient': ['collapse-no-stop-gradient'],
+    'collapse-no-predictor': ['collapse-no-predictor'],
+    'collapse-no-final-bn': [],
+    'collapse-no-final-bn-no-stop-gradient': ['collapse-no-stop-gradient'],
+  };
+
+  it('has the four templates of issue 7, each valid, warning exactly about what it demonstrates', () => {
+    expect(templateNames.filter((n) => n.startsWith('collapse-'))).toEqual(Object.keys(expected).sort());
+    for (const [name, codes] of Object.entries(expected)) {
+      const v = validate(template(name));
+      expect(v.ok, name).toBe(true);
+      expect(v.problems.map((p) => p.code), name).toEqual(codes);
+    }
+  });
+
+  it('the no-final-BN pair differs only in the stop-gradient', () => {
+    const [healthy, collapsing] = [template('collapse-no-final-bn'), template('collapse-no-final-bn-no-stop-gradient')];
+    expect(healthy.nodes.find((n) => n.id === 'proj')!.params.lastBatchNorm).toBe('none');
+    expect(collapsing.nodes.find((n) => n.id === 'proj')!.params.lastBatchNorm).toBe('none');
+    expect(healthy.nodes.map((n) => n.id).filter((id) => !collapsing.nodes.some((m) => m.id === id))).toEqual(['sg']);
   });
 });

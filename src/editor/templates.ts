@@ -5,11 +5,16 @@ const texts = import.meta.glob<string>('../../templates/*.json', { query: '?raw'
 
 export interface TemplateEntry {
   key: string;
+  /** Gallery section: the papers' pipelines, or the collapse lab's ablations (file names collapse-*). */
+  group: 'Papers' | 'Collapse lab';
   doc: GraphDoc;
 }
 
 export const templates: TemplateEntry[] = Object.entries(texts).flatMap(([path, text]) => {
   const r = parseGraph(text);
+  const key = path.replace(/^.*\/(.+)\.json$/, '$1');
   // A broken template is a bug the test suite catches; the gallery just leaves it out.
-  return r.ok ? [{ key: path.replace(/^.*\/(.+)\.json$/, '$1'), doc: r.doc }] : [];
+  return r.ok ? [{ key, group: key.startsWith('collapse-') ? ('Collapse lab' as const) : ('Papers' as const), doc: r.doc }] : [];
 });
+
+export const templateGroups = (['Papers', 'Collapse lab'] as const).map((group) => ({ group, entries: templates.filter((t) => t.group === group) }));

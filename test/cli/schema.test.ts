@@ -2,7 +2,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
-import { paramsOf, template, templateText } from '../helpers/docs';
+import { paramsOf, template, templateNames, templateText } from '../helpers/docs';
 
 async function schemaText() {
   const out: string[] = [];
@@ -19,7 +19,7 @@ describe('siamese-studio schema', () => {
   it('accepts every template and rejects a bad param', async () => {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     const check = ajv.compile(JSON.parse(await schemaText()));
-    for (const name of ['simsiam', 'byol']) {
+    for (const name of templateNames) {
       expect(check(JSON.parse(templateText(name))), JSON.stringify(check.errors)).toBe(true);
     }
     const doc = template('byol');

@@ -23,6 +23,9 @@ describe('the app in Chromium', () => {
     expect(await page.getByTestId('node').count()).toBe(7);
     expect(await page.locator('[data-testid=node][data-id=proj] .shape').first().textContent()).toContain('output: 2×B×128');
     expect(await page.getByTestId('problems').textContent()).toContain('No problems');
+    expect(await page.locator('[data-testid=template-select] optgroup').evaluateAll((gs) => gs.map((g) => [g.getAttribute('label'), g.children.length]))).toEqual([['Papers', 2], ['Collapse lab', 4]]);
+    await page.getByTestId('template-select').selectOption('collapse-no-final-bn-no-stop-gradient');
+    await expect.poll(() => page.getByTestId('problems').textContent()).toContain('likely to collapse');
     await page.getByTestId('template-select').selectOption('byol');
     await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('BYOL');
     expect(await page.getByTestId('node').count()).toBe(11);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseGraph, serializeGraph } from '../../src/graph';
-import { template, templateText } from '../helpers/docs';
+import { template, templateNames, templateText } from '../helpers/docs';
 
-describe.each(['simsiam', 'byol'] as const)('template %s', (name) => {
+describe.each(templateNames)('template %s', (name) => {
   it('is byte-identical after one parse → serialize', () => {
     const text = templateText(name);
     const r = parseGraph(text);

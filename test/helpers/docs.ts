@@ -1,12 +1,15 @@
 /** Templates and edits on them, for tests that start from a known-good document. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseGraph, type GraphDoc, type GraphEdge } from '../../src/graph';
 
 export const templatePath = (name: string) => fileURLToPath(new URL(`../../templates/${name}.json`, import.meta.url));
 export const templateText = (name: string) => readFileSync(templatePath(name), 'utf8');
 
-export function template(name: 'simsiam' | 'byol'): GraphDoc {
+/** Every shipped template's name (file name without .json). */
+export const templateNames = readdirSync(fileURLToPath(new URL('../../templates/', import.meta.url))).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+
+export function template(name: string): GraphDoc {
   const r = parseGraph(templateText(name));
   if (!r.ok) throw new Error(`template ${name} does not parse: ${JSON.stringify(r.errors)}`);
   return r.doc;
