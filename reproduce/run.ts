@@ -1,0 +1,146 @@
+/**
+ * npm run reproduce [-- --steps N --batch B --only NAME,NAME --subset K --with-pytorch --out DIR]
+ *
+ * Trains the reference workload on Fashion-MNIST (best CPU backend) for a
+ * random-init encoder (no training), SimSiam, BYOL and every collapse-lab
+ * template; evaluates kNN top-1 (k = 200, t = 0.1; the 60k train split as
+ * bank and the 10k test split as queries unless --subset K takes the first K
+ * of each); writes DIR (default results/): README.md (the table),
+ * metrics-NAME.jsonl, and loss.svg, std.svg, rank.svg. --with-pytorch runs
+ * the same through the exported scripts (Debian's python3-torch) and adds
+ * their columns. Collapsed: std < 0.1/√d or effective rank < d/10 at the end.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseGraph, type GraphDoc } from '../src/graph';
+import { head, type Dataset } from '../src/runtime/data/dataset';
+import { DEBIAN_FASHION_MNIST, loadDatasetSpec } from '../src/runtime/data/node';
+import { isCollapsed } from '../src/runtime/metrics';
+import { compile, type StepMetrics } from '../src/runtime/program';
+import { exportPytorch } from '../src/runtime/pytorch/export';
+import { selectBackend } from '../src/runtime/tf/backends';
+import { loadTfNode } from '../src/runtime/tf/node';
+import { lineChart, type Series } from './svg';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '300' }, batch: { type: 'string' }, only: { type: 'string' }, subset: { type: 'string', default: '0' },
+    'with-pytorch': { type: 'boolean', default: false }, out: { type: 'string', default: 'results' },
+  },
+});
+const STEPS = Number(args.steps);
+const SUBSET = Number(args.subset);
+const root = new URL('..', import.meta.url).pathname;
+const templatesDir = join(root, 'templates');
+const load = (name: string): GraphDoc => {
+  const r = parseGraph(readFileSync(join(templatesDir, `${name}.json`), 'utf8'));
+  if (!r.ok) throw new Error(`templates/${name}.json: ${r.errors[0].message}`);
+  return r.doc;
+};
+const RUNS = ['random-init', 'simsiam', 'byol', ...readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort()];
+const runs = args.only ? args.only.split(',').map((s) => s.trim()) : RUNS;
+for (const r of runs) if (!RUNS.includes(r)) throw new Error(`--only: no run "${r}" (runs: ${RUNS.join(', ')})`);
+
+interface Row {
+  name: string;
+  method: string;
+  steps: number;
+  seconds: number;
+  backend: string;
+  loss?: number;
+  std?: number;
+  dim: number;
+  rank?: number;
+  encoderRank?: number;
+  knn: number;
+  collapsed: boolean;
+  torch?: { loss?: number; knn?: number; std?: number; rank?: number; collapsed?: boolean; seconds: number };
+}
+
+const tf = await loadTfNode();
+const backend = await selectBackend(tf, 'auto', { webgpu: 'reproduce runs on the best CPU backend' });
+const full = await loadDatasetSpec('fashion-mnist');
+const dataset: Dataset = SUBSET ? { ...full, train: head(full.train, SUBSET), test: head(full.test, SUBSET) } : full;
+const out = resolve(root, args.out!);
+mkdirSync(out, { recursive: true });
+const rows: Row[] = [];
+const curves = new Map<string, StepMetrics[]>();
+
+for (const name of runs) {
+  const doc = load(name === 'random-init' ? 'simsiam' : name);
+  doc.training.evaluation = { ...doc.training.evaluation, bankSize: 0, querySize: 0 };
+  const steps = name === 'random-init' ? 0 : STEPS;
+  const program = compile(doc, { dataset, steps: Math.max(steps, 1), batchSize: args.batch ? Number(args.batch) : undefined });
+  program.init();
+  const started = performance.now();
+  const metrics: StepMetrics[] = [];
+  for (let i = 0; i < steps; i++) {
+    const m = await program.step();
+    metrics.push(m);
+    if (m.step % 10 === 0 || m.step === steps) console.error(`${name}: step ${m.step}/${steps} loss ${m.loss.toFixed(4)} std ${m.collapseStd.toFixed(4)}${m.effRank ? ` rank ${m.effRank.toFixed(1)}` : ''}`);
+  }
+  const knn = (await program.evaluate()).knnTop1;
+  const seconds = (performance.now() - started) / 1000;
+  const last = metrics[metrics.length - 1];
+  const lastRank = [...metrics].reverse().find((m) => m.effRank !== undefined);
+  const dim = program.monitor.dim;
+  const row: Row = {
+    name, method: name === 'random-init' ? 'random-init encoder (no training)' : doc.name, steps, seconds, backend: backend.name, dim,
+    loss: last?.loss, std: last?.collapseStd, rank: lastRank?.effRank, encoderRank: lastRank?.encoderEffRank, knn,
+    collapsed: last ? isCollapsed(last.collapseStd, lastRank?.effRank, dim) : false,
+  };
+  program.dispose();
+  if (args['with-pytorch'] && steps > 0) row.torch = pytorchRun(doc, steps);
+  rows.push(row);
+  curves.set(name, metrics);
+  writeFileSync(join(out, `metrics-${name}.jsonl`), metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''));
+  console.error(`${name}: kNN top-1 ${(100 * knn).toFixed(2)} % in ${seconds.toFixed(0)} s`);
+}
+
+function pytorchRun(doc: GraphDoc, steps: number): Row['torch'] {
+  const dir = mkdtempSync(join(tmpdir(), 'reproduce-'));
+  writeFileSync(join(dir, 'train.py'), exportPytorch({ ...doc, training: { ...doc.training, evaluation: { ...doc.training.evaluation, bankSize: SUBSET, querySize: SUBSET } } }));
+  const started = performance.now();
+  const text = execFileSync('/usr/bin/python3', [join(dir, 'train.py'), '--data', DEBIAN_FASHION_MNIST, '--steps', String(steps), '--eval-every', String(steps),
+    '--out', join(dir, 'out'), ...(args.batch ? ['--batch', args.batch] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const records = text.trim().split('\n').map((l) => JSON.parse(l));
+  const stepsOnly = records.filter((r) => typeof r.loss === 'number');
+  const last = stepsOnly[stepsOnly.length - 1];
+  const lastRank = [...stepsOnly].reverse().find((r) => r.effRank !== undefined);
+  const knn = records.find((r) => 'knnTop1' in r)?.knnTop1;
+  return { loss: last?.loss, std: last?.collapseStd, rank: lastRank?.effRank, knn, seconds: (performance.now() - started) / 1000,
+    collapsed: last ? isCollapsed(last.collapseStd, lastRank?.effRank, 1 / last.stdReference ** 2) : undefined };
+}
+
+const f = (x: number | undefined, digits = 4) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)} %`);
+const withTorch = rows.some((r) => r.torch);
+const header = ['method', 'steps', 'wall time', 'backend', 'final loss', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
+  ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed'] : [])];
+const table = [
+  `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
+  ...rows.map((r) => `| ${[r.method, r.steps, `${r.seconds.toFixed(0)} s`, r.backend, f(r.loss), `${f(r.std)} (${f(1 / Math.sqrt(r.dim))})`,
+    r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), r.collapsed ? 'yes' : 'no',
+    ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`),
+];
+writeFileSync(join(out, 'README.md'), `# Results: the collapse lab on Fashion-MNIST
+
+Made by \`npm run reproduce${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}:
+${STEPS} steps per run on ${backend.name}, ${SUBSET ? `the first ${SUBSET} images of each split` : 'the 60k train split (bank) and 10k test split (queries)'};
+kNN top-1 with k = 200, t = 0.1, cosine similarity. Collapsed: std < 0.1/√d or effective rank < d/10 at the end.
+
+${table.join('\n')}
+
+![loss](loss.svg) ![std](std.svg) ![rank](rank.svg)
+`);
+const trained = rows.filter((r) => r.steps > 0);
+const series = (pick: (m: StepMetrics) => number | undefined): Series[] =>
+  trained.map((r) => ({ name: r.method, dashed: r.collapsed, points: curves.get(r.name)!.flatMap((m) => { const y = pick(m); return y === undefined ? [] : [[m.step, y] as [number, number]]; }) }));
+const dim = trained[0]?.dim ?? 128;
+writeFileSync(join(out, 'loss.svg'), lineChart('Loss', 'loss', series((m) => m.loss)));
+writeFileSync(join(out, 'std.svg'), lineChart('Std of the l2-normalized projector output', 'std', series((m) => m.collapseStd), { y: 1 / Math.sqrt(dim), label: '1/√d' }));
+writeFileSync(join(out, 'rank.svg'), lineChart('Effective rank of the projector output (RankMe)', 'effective rank', series((m) => m.effRank), { y: dim / 10, label: 'd/10: collapsed below' }));
+console.log(table.join('\n'));

@@ -1,0 +1,41 @@
+/** Minimal SVG line charts for results/: one chart per metric, a line per run (dashed for collapsed runs). */
+export interface Series {
+  name: string;
+  points: Array<[number, number]>;
+  dashed?: boolean;
+}
+
+const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0ca678', '#f08c00', '#495057'];
+const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function lineChart(title: string, yLabel: string, series: Series[], reference?: { y: number; label: string }): string {
+  const [w, h, left, right, top, bottom] = [900, 400, 60, 330, 36, 44];
+  const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
+  const xs = all.map(([x]) => x);
+  const ys = [...all.map(([, y]) => y), ...(reference ? [reference.y] : [])];
+  const [x0, x1] = [Math.min(...xs, 0), Math.max(...xs, 1)];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const px = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * (w - left - right);
+  const py = (y: number) => top + (1 - (y - y0) / (y1 - y0)) * (h - top - bottom);
+  const ticks = Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4);
+  const lines = series.map((s, i) => {
+    const d = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y], j) => `${j ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
+    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
+  });
+  const legend = series.map((s, i) =>
+    `<g transform="translate(${w - right + 14},${top + 18 * i})"><line x1="0" y1="6" x2="22" y2="6" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="28" y="10" font-size="11">${escape(s.name)}</text></g>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif">
+<rect width="${w}" height="${h}" fill="white"/>
+<text x="${left}" y="22" font-size="15" font-weight="bold">${escape(title)}</text>
+${ticks.map((t) => `<line x1="${left}" x2="${w - right}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e9ecef"/><text x="${left - 6}" y="${(py(t) + 4).toFixed(1)}" font-size="10" text-anchor="end">${t.toPrecision(3)}</text>`).join('\n')}
+<line x1="${left}" x2="${w - right}" y1="${h - bottom}" y2="${h - bottom}" stroke="#868e96"/>
+${Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4).map((t) => `<text x="${px(t).toFixed(1)}" y="${h - bottom + 14}" font-size="10" text-anchor="middle">${Math.round(t)}</text>`).join('\n')}
+<text x="${(left + w - right) / 2}" y="${h - 8}" font-size="11" text-anchor="middle">step</text>
+<text x="14" y="${(top + h - bottom) / 2}" font-size="11" transform="rotate(-90 14 ${(top + h - bottom) / 2})" text-anchor="middle">${escape(yLabel)}</text>
+${reference ? `<line x1="${left}" x2="${w - right}" y1="${py(reference.y).toFixed(1)}" y2="${py(reference.y).toFixed(1)}" stroke="#868e96" stroke-dasharray="2 3"/><text x="${w - right - 4}" y="${(py(reference.y) - 4).toFixed(1)}" font-size="10" text-anchor="end">${escape(reference.label)}</text>` : ''}
+${lines.join('\n')}
+${legend.join('\n')}
+</svg>
+`;
+}

@@ -1,0 +1,41 @@
+/** `npm run reproduce` on a 2k-image subset for 20 steps: the table and the plots, with finite numbers and the right columns. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+
+describe('npm run reproduce (short)', () => {
+  it('writes results/README.md with every column, the per-step metrics and three SVG plots', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'reproduce-'));
+    await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '20', '--subset', '2000', '--batch', '32',
+      '--only', 'random-init,simsiam,collapse-no-final-bn-no-stop-gradient', '--with-pytorch', '--out', relative(root, out)], { cwd: root, maxBuffer: 64 << 20 });
+    const md = readFileSync(join(out, 'README.md'), 'utf8');
+    const lines = md.split('\n').filter((l) => l.startsWith('|'));
+    expect(lines[0].split('|').map((c) => c.trim()).filter(Boolean)).toEqual([
+      'method', 'steps', 'wall time', 'backend', 'final loss', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
+      'PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed',
+    ]);
+    const rows = lines.slice(2).map((l) => l.split('|').map((c) => c.trim()).filter(Boolean));
+    expect(rows.map((r) => r[0])).toEqual(['random-init encoder (no training)', 'SimSiam', 'SimSiam, projector without final BN, no stop-gradient']);
+    for (const r of rows.slice(1)) {
+      expect(Number(r[1])).toBe(20);
+      for (const cell of [r[4], r[5].split(' ')[0], r[6].split(' / ')[0], r[7], r[10], r[11], r[12]]) expect(Number.isFinite(Number(cell)), cell).toBe(true);
+      for (const cell of [r[8], r[13]]) expect(Number(cell.replace(' %', ''))).toBeGreaterThan(10); // 10 classes: chance is 10 %
+      expect(['yes', 'no']).toContain(r[9]);
+      expect(r[14]).toBe(r[9]);
+    }
+    expect(Number(rows[0][8].replace(' %', ''))).toBeGreaterThan(10);
+    const steps = readFileSync(join(out, 'metrics-simsiam.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    for (const plot of ['loss', 'std', 'rank']) {
+      const svg = readFileSync(join(out, `${plot}.svg`), 'utf8');
+      expect(svg.startsWith('<svg')).toBe(true);
+      expect(svg.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+"/g)?.length).toBe(2);
+      expect(svg).toContain('SimSiam, projector without final BN, no stop-gradient');
+    }
+  }, 300_000);
+});
