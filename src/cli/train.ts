@@ -100,6 +100,7 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   if (out) {
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'graph.json'), ctx.doc);
+    if (!opts.resume) writeFileSync(join(out, 'metrics.jsonl'), ''); // a new run starts a new log; --resume appends
   }
   const total = program.totalSteps;
   const first = program.stepsDone;
