@@ -71,6 +71,9 @@ describe('siamese-studio train outputs', () => {
     expect(model.format).toBe('layers-model');
     const bytes = model.weightsManifest[0].weights.reduce((a: number, w: { shape: number[] }) => a + 4 * w.shape.reduce((x, y) => x * y, 1), 0);
     expect(readFileSync(join(out, 'encoder', 'weights.bin')).length).toBe(bytes);
+    // a second run into the same folder starts a new log
+    expect((await train(graph, '--data', 'fashion-mnist', '--steps', '2', '--batch', '16', '--backend', 'wasm', '--out', out)).code).toBe(0);
+    expect(lines(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).map((x) => x.step ?? 'done')).toEqual([1, 2, 'done']);
   }, 120_000);
 
   it('Ctrl-C stops after the current step and writes a checkpoint; --resume continues with identical losses', async () => {
