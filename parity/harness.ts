@@ -25,6 +25,7 @@ import type { Dataset } from '../src/runtime/data/dataset';
 import { gatherImages } from '../src/runtime/data/sampler';
 import { toTorchLayout } from '../src/runtime/export';
 import { compile } from '../src/runtime/program';
+import { maxAbsDiff } from '../test/helpers/runtime';
 import { exportPytorch, pythonNames } from '../src/runtime/pytorch/export';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../src/runtime/safetensors';
 
@@ -84,8 +85,9 @@ export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, ba
       const t = theirs[`grad/${key}`];
       if (!t) throw new Error(`PyTorch has no gradient for ${key}`);
       const norm = Math.max(Math.sqrt(t.data.reduce((a, x) => a + x * x, 0)), GRADIENT_NORM_FLOOR);
-      const d = maxAbsDiff(mine.data, t.data) / norm;
-      if (process.env.PARITY_VERBOSE) console.log(`grad ${key} norm ${norm.toExponential(2)} maxdiff ${maxAbsDiff(mine.data, t.data).toExponential(2)}`);
+      const diff = maxAbsDiff(mine.data, t.data);
+      const d = diff / norm;
+      if (process.env.PARITY_VERBOSE) console.log(`grad ${key} norm ${norm.toExponential(2)} maxdiff ${diff.toExponential(2)}`);
       if (d >= g.worst) g = { worst: d, where: key };
     }
     const missing = Object.keys(theirs).filter((k) => k.startsWith('grad/') && !ours.grads[k.slice(5)]);
@@ -106,13 +108,6 @@ export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, ba
   } finally {
     program.dispose();
   }
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 export function formatTable(name: string, rows: ParityRow[]): string {

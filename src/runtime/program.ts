@@ -15,7 +15,7 @@ import { BatchSampler, gatherImages } from './data/sampler';
 import { knnPredict, top1 } from './knn';
 import { collapseStd, effectiveRank } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
-import { Optimizer } from './optim';
+import { Optimizer, type TrainableParam } from './optim';
 import { isEmaTarget, pickMonitors } from './monitor';
 import { learningRate } from './schedule';
 
@@ -96,6 +96,9 @@ export class TrainingProgram {
   private sampler!: BatchSampler;
   private augmentRng!: Rng;
   private completed = 0;
+  /** Trainable parameters and predictor modules, fixed at init (read on every step). */
+  private params: TrainableParam[] = [];
+  private predictors = new Set<string>();
   private readonly validation: ReturnType<typeof validate>;
 
   constructor(readonly doc: GraphDoc, private readonly options: CompileOptions) {
@@ -146,6 +149,8 @@ export class TrainingProgram {
       return { online: this.store.modules.get(online)!, targets, tau: (k: number) => kind.emaTau!(params, k, this.totalSteps) };
     });
     for (const link of this.emaLinks) for (const t of link.targets) copyModule(link.online, t);
+    this.params = this.store.trainable();
+    this.predictors = new Set(this.built.filter((n) => n.kind.traits.predictor).map((n) => n.id));
     this.optimizer = new Optimizer(this.settings.optimizer);
     this.sampler = new BatchSampler(this.options.dataset.train.count, this.settings.batchSize, root.fork('data'));
     this.augmentRng = root.fork('augment');
@@ -191,7 +196,7 @@ export class TrainingProgram {
     const pending: Array<[Variable, Tensor]> = [];
     const env: StepEnv = { mode: 'train', rng, batch, assign: (v, value) => pending.push([v, tf.keep(value)]) };
     const kept: Partial<Pick<Backward, 'z' | 'features'>> = {};
-    const params = this.store.trainable();
+    const params = this.params;
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.forward(env, overrides);
       kept.z = tf.keep(firstView(outputs.get(this.monitor.projector)!.output));
@@ -217,8 +222,7 @@ export class TrainingProgram {
       const base = this.settings.optimizer.lr;
       const lr = learningRate(base, this.settings.schedule, k, this.totalSteps);
       const fixed = this.settings.schedule.predictorFixedLr;
-      const params = this.store.trainable();
-      this.optimizer.apply(params, pass.grads, (p) => (fixed && catalog.get(this.store.modules.get(p.module)!.type)?.traits.predictor ? base : lr));
+      this.optimizer.apply(this.params, pass.grads, (p) => (fixed && this.predictors.has(p.module) ? base : lr));
       for (const [v, value] of pass.pending) v.assign(value);
       const tau = this.emaLinks.map((link) => link.tau(k));
       this.emaLinks.forEach((link, i) => link.targets.forEach((t) => emaUpdate(link.online, t, tau[i])));
@@ -334,6 +338,7 @@ export class TrainingProgram {
     this.optimizer?.dispose();
     this.built = [];
     this.emaLinks = [];
+    this.params = [];
   }
 
   dispose(): void {

@@ -69,7 +69,9 @@ export function buildNode<P>(tf: typeof tfc, kind: NodeKind<P>, params: P, input
 
 export const trainEnv = (tf: typeof tfc, seed = 3): StepEnv => ({ mode: 'train', rng: new Rng(seed), batch: tf.zeros([1]), assign: () => {} });
 
+/** The largest |a_i − b_i|; Infinity when the lengths differ. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
