@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     'with-pytorch': { type: 'boolean', default: false }, out: { type: 'string', default: 'results' },
   },
 });
+/** One batch's loss is noisy; the table reports the mean over the last FINAL_WINDOW steps (both columns alike). */
+const FINAL_WINDOW = 10;
 const STEPS = Number(args.steps);
 const SUBSET = Number(args.subset);
 const root = new URL('..', import.meta.url).pathname;
@@ -89,7 +91,7 @@ for (const name of runs) {
   const dim = program.monitor.dim;
   const row: Row = {
     name, method: name === 'random-init' ? 'random-init encoder (no training)' : doc.name, steps, seconds, backend: backend.name, dim,
-    loss: last?.loss, std: last?.collapseStd, rank: lastRank?.effRank, encoderRank: lastRank?.encoderEffRank, knn,
+    loss: finalLoss(metrics), std: last?.collapseStd, rank: lastRank?.effRank, encoderRank: lastRank?.encoderEffRank, knn,
     collapsed: last ? isCollapsed(last.collapseStd, lastRank?.effRank, dim) : false,
   };
   program.dispose();
@@ -98,6 +100,13 @@ for (const name of runs) {
   curves.set(name, metrics);
   writeFileSync(join(out, `metrics-${name}.jsonl`), metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''));
   console.error(`${name}: kNN top-1 ${(100 * knn).toFixed(2)} % in ${seconds.toFixed(0)} s`);
+  writeResults(); // after every run, so a long reproduce leaves its table so far
+}
+console.log(writeResults());
+
+function finalLoss(metrics: { loss: number }[]): number | undefined {
+  const tail = metrics.slice(-FINAL_WINDOW);
+  return tail.length ? tail.reduce((s, m) => s + m.loss, 0) / tail.length : undefined;
 }
 
 function pytorchRun(doc: GraphDoc, steps: number): Row['torch'] {
@@ -111,22 +120,25 @@ function pytorchRun(doc: GraphDoc, steps: number): Row['torch'] {
   const last = stepsOnly[stepsOnly.length - 1];
   const lastRank = [...stepsOnly].reverse().find((r) => r.effRank !== undefined);
   const knn = records.find((r) => 'knnTop1' in r)?.knnTop1;
-  return { loss: last?.loss, std: last?.collapseStd, rank: lastRank?.effRank, knn, seconds: (performance.now() - started) / 1000,
+  return { loss: finalLoss(stepsOnly), std: last?.collapseStd, rank: lastRank?.effRank, knn, seconds: (performance.now() - started) / 1000,
     collapsed: last ? isCollapsed(last.collapseStd, lastRank?.effRank, 1 / last.stdReference ** 2) : undefined };
 }
 
-const f = (x: number | undefined, digits = 4) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
-const pct = (x: number | undefined) => (x === undefined ? '–' : `${(100 * x).toFixed(2)} %`);
-const withTorch = rows.some((r) => r.torch);
-const header = ['method', 'steps', 'wall time', 'backend', 'final loss', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
-  ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed'] : [])];
-const table = [
-  `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
-  ...rows.map((r) => `| ${[r.method, r.steps, `${r.seconds.toFixed(0)} s`, r.backend, f(r.loss), `${f(r.std)} (${f(1 / Math.sqrt(r.dim))})`,
-    r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), r.collapsed ? 'yes' : 'no',
-    ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`),
-];
-writeFileSync(join(out, 'README.md'), `# Results: the collapse lab on Fashion-MNIST
+function f(x: number | undefined, digits = 4): string { return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits); }
+function pct(x: number | undefined): string { return x === undefined ? '–' : `${(100 * x).toFixed(2)} %`; }
+
+/** Writes README.md (the table) and the plots for the rows so far; returns the table. */
+function writeResults(): string {
+  const withTorch = rows.some((r) => r.torch);
+  const header = ['method', 'steps', 'wall time', 'backend', `final loss (mean of last ${FINAL_WINDOW})`, 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
+    ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed'] : [])];
+  const table = [
+    `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${[r.method, r.steps, `${r.seconds.toFixed(0)} s`, r.backend, f(r.loss), `${f(r.std)} (${f(1 / Math.sqrt(r.dim))})`,
+      r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), r.collapsed ? 'yes' : 'no',
+      ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`),
+  ];
+  writeFileSync(join(out, 'README.md'), `# Results: the collapse lab on Fashion-MNIST
 
 Made by \`npm run reproduce${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}:
 ${STEPS} steps per run on ${backend.name}, ${SUBSET ? `the first ${SUBSET} images of each split` : 'the 60k train split (bank) and 10k test split (queries)'};
@@ -136,11 +148,12 @@ ${table.join('\n')}
 
 ![loss](loss.svg) ![std](std.svg) ![rank](rank.svg)
 `);
-const trained = rows.filter((r) => r.steps > 0);
-const series = (pick: (m: StepMetrics) => number | undefined): Series[] =>
-  trained.map((r) => ({ name: r.method, dashed: r.collapsed, points: curves.get(r.name)!.flatMap((m) => { const y = pick(m); return y === undefined ? [] : [[m.step, y] as [number, number]]; }) }));
-const dim = trained[0]?.dim ?? 128;
-writeFileSync(join(out, 'loss.svg'), lineChart('Loss', 'loss', series((m) => m.loss)));
-writeFileSync(join(out, 'std.svg'), lineChart('Std of the l2-normalized projector output', 'std', series((m) => m.collapseStd), { y: 1 / Math.sqrt(dim), label: '1/√d' }));
-writeFileSync(join(out, 'rank.svg'), lineChart('Effective rank of the projector output (RankMe)', 'effective rank', series((m) => m.effRank), { y: dim / 10, label: 'd/10: collapsed below' }));
-console.log(table.join('\n'));
+  const trained = rows.filter((r) => r.steps > 0);
+  const series = (pick: (m: StepMetrics) => number | undefined): Series[] =>
+    trained.map((r) => ({ name: r.method, dashed: r.collapsed, points: curves.get(r.name)!.flatMap((m) => { const y = pick(m); return y === undefined ? [] : [[m.step, y] as [number, number]]; }) }));
+  const dim = trained[0]?.dim ?? 128;
+  writeFileSync(join(out, 'loss.svg'), lineChart('Loss', 'loss', series((m) => m.loss)));
+  writeFileSync(join(out, 'std.svg'), lineChart('Std of the l2-normalized projector output', 'std', series((m) => m.collapseStd), { y: 1 / Math.sqrt(dim), label: '1/√d' }));
+  writeFileSync(join(out, 'rank.svg'), lineChart('Effective rank of the projector output (RankMe)', 'effective rank', series((m) => m.effRank), { y: dim / 10, label: 'd/10: collapsed below' }));
+  return table.join('\n');
+}

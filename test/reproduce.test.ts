@@ -16,7 +16,7 @@ describe('npm run reproduce (short)', () => {
     const md = readFileSync(join(out, 'README.md'), 'utf8');
     const lines = md.split('\n').filter((l) => l.startsWith('|'));
     expect(lines[0].split('|').map((c) => c.trim()).filter(Boolean)).toEqual([
-      'method', 'steps', 'wall time', 'backend', 'final loss', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
+      'method', 'steps', 'wall time', 'backend', 'final loss (mean of last 10)', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
       'PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed',
     ]);
     const rows = lines.slice(2).map((l) => l.split('|').map((c) => c.trim()).filter(Boolean));
