@@ -3,30 +3,49 @@ import { readFileSync } from 'node:fs';
 import { nodeKinds } from '../../src/nodes';
 import { exportPytorch } from '../../src/runtime/pytorch/export';
 import { template } from '../helpers/docs';
-import { openStudio, type Studio } from '../helpers/browser';
+import type { Studio } from '../helpers/browser';
+import { loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
 
 describe('the app in Chromium', () => {
   let studio: Studio;
-  beforeAll(async () => { studio = await openStudio(); });
+  const requests: string[] = [];
+  beforeAll(async () => {
+    studio = await openEditor();
+  });
   afterAll(async () => { await studio?.close(); });
 
-  it('shows every node kind of the registry in the palette, grouped', async () => {
+  it('loads no tfjs and no elkjs on first load', async () => {
     const { page } = studio;
-    await page.getByTestId('palette-item').first().waitFor();
-    expect(await page.getByTestId('palette-item').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.type))).toEqual(nodeKinds.map((k) => k.type));
-    expect(await page.locator('.palette h3').allTextContents()).toEqual(['Data', 'Augment', 'Modules', 'Gradient flow', 'Loss']);
+    page.on('request', (r) => requests.push(r.url()));
+    await page.reload();
+    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    expect(requests.filter((u) => u.includes('/src/editor/')).length).toBeGreaterThan(0);
+    expect(requests.filter((u) => /tensorflow|tfjs|elkjs/.test(u))).toEqual([]);
   });
 
-  it('opens on SimSiam with inferred shapes and no problems, and loads BYOL', async () => {
+  it('shows every node kind of the registry in the palette, grouped, with its one-line description', async () => {
+    const { page } = studio;
+    const items = page.locator('[data-testid^=palette-item-]');
+    expect(await items.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.testid))).toEqual(nodeKinds.map((k) => `palette-item-${k.type}`));
+    expect(await page.locator('.palette h3').allTextContents()).toEqual(['Data', 'Augment', 'Modules', 'Gradient flow', 'Loss']);
+    expect(await page.getByTestId('palette-item-ema').textContent()).toContain(nodeKinds.find((k) => k.type === 'ema')!.doc);
+  });
+
+  it('opens on SimSiam with inferred shapes and no problems; the gallery groups papers and the collapse lab', async () => {
     const { page } = studio;
     expect(await page.getByTestId('doc-name').textContent()).toBe('SimSiam');
     expect(await page.getByTestId('node').count()).toBe(7);
-    expect(await page.locator('[data-testid=node][data-id=proj] .shape').first().textContent()).toContain('output: 2×B×128');
+    expect(await nodeLocator(page, 'proj').locator('[data-testid=output-output] [data-testid=shape]').textContent()).toBe('2×B×128');
     expect(await page.getByTestId('problems').textContent()).toContain('No problems');
-    expect(await page.locator('[data-testid=template-select] optgroup').evaluateAll((gs) => gs.map((g) => [g.getAttribute('label'), g.children.length]))).toEqual([['Papers', 2], ['Collapse lab', 4]]);
-    await page.getByTestId('template-select').selectOption('collapse-no-final-bn-no-stop-gradient');
+    await page.getByTestId('templates').click();
+    expect(await page.locator('.gallery h3').allTextContents()).toEqual(['Papers', 'Collapse lab']);
+    expect(await page.locator('.gallery section').evaluateAll((ss) => ss.map((s) => s.querySelectorAll('.template-card').length))).toEqual([2, 4]);
+    expect(await page.getByTestId('template-simsiam').textContent()).toContain('Chen & He 2020');
+    await page.getByTestId('gallery-close').click();
+    await loadTemplate(page, 'collapse-no-final-bn-no-stop-gradient');
     await expect.poll(() => page.getByTestId('problems').textContent()).toContain('likely to collapse');
-    await page.getByTestId('template-select').selectOption('byol');
+    expect(await page.locator('[data-testid=badge-warning]').count()).toBeGreaterThan(0);
+    await loadTemplate(page, 'byol');
     await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('BYOL');
     expect(await page.getByTestId('node').count()).toBe(11);
   });

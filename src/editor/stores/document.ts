@@ -1,22 +1,109 @@
 /**
  * The document store: the one source of truth. Everything the editor shows is
- * derived from `doc`; the Rete canvas will be a projection of it.
+ * derived from `doc`; the Rete canvas is a projection of it. Every edit goes
+ * through `commit`, which makes it one undo step.
  */
 import { defineStore } from 'pinia';
-import { computed, shallowRef } from 'vue';
-import type { GraphDoc } from '../../graph';
+import { computed, ref, shallowRef } from 'vue';
+import { serializeGraph, type GraphDoc, type PortRef } from '../../graph';
 import { validate } from '../../nodes';
+import * as edits from '../document/edits';
 import { templates } from '../templates';
+
+interface Snapshot { doc: GraphDoc; selection: string[] }
+export interface Viewport { x: number; y: number; k: number }
+
+/** Undo reaches this far back; older steps are dropped. */
+const HISTORY_LIMIT = 200;
 
 export const useDocumentStore = defineStore('document', () => {
   const doc = shallowRef<GraphDoc>(structuredClone(templates.find((t) => t.key === 'simsiam')?.doc ?? templates[0].doc));
   const validation = computed(() => validate(doc.value));
+  const selection = ref<string[]>([]);
+  const viewport = ref<Viewport | undefined>();
+  const undoStack = shallowRef<Snapshot[]>([]);
+  const redoStack = shallowRef<Snapshot[]>([]);
+  /** The document as last loaded or exported: work since then is "unsaved". */
+  const baseline = ref(serializeGraph(doc.value));
+  const dirty = computed(() => serializeGraph(doc.value) !== baseline.value);
 
-  function loadTemplate(key: string) {
-    const entry = templates.find((t) => t.key === key);
-    if (!entry) throw new Error(`no template "${key}"`);
-    doc.value = structuredClone(entry.doc);
+  const snapshot = (): Snapshot => ({ doc: doc.value, selection: [...selection.value] });
+  function restore(s: Snapshot) {
+    doc.value = s.doc;
+    selection.value = s.selection.filter((id) => s.doc.nodes.some((n) => n.id === id));
   }
 
-  return { doc, validation, loadTemplate };
+  /** Makes `next` the document, as one undo step. */
+  function commit(next: GraphDoc, select?: string[]) {
+    if (next === doc.value) return;
+    undoStack.value = [...undoStack.value.slice(-HISTORY_LIMIT + 1), snapshot()];
+    redoStack.value = [];
+    restore({ doc: next, selection: select ?? selection.value });
+  }
+  function undo() {
+    const prev = undoStack.value.at(-1);
+    if (!prev) return;
+    redoStack.value = [...redoStack.value, snapshot()];
+    undoStack.value = undoStack.value.slice(0, -1);
+    restore(prev);
+  }
+  function redo() {
+    const next = redoStack.value.at(-1);
+    if (!next) return;
+    undoStack.value = [...undoStack.value, snapshot()];
+    redoStack.value = redoStack.value.slice(0, -1);
+    restore(next);
+  }
+
+  /** Replaces the whole document (template, import, New): one undo step; the new one counts as saved. */
+  function replace(next: GraphDoc) {
+    commit(next, []);
+    baseline.value = serializeGraph(next);
+  }
+
+  return {
+    doc, validation, selection, viewport, dirty,
+    canUndo: computed(() => undoStack.value.length > 0),
+    canRedo: computed(() => redoStack.value.length > 0),
+    commit, undo, redo, replace,
+    /** Restores autosaved state: not an undo step. */
+    restoreSession(saved: GraphDoc, savedSelection: string[], savedViewport: Viewport | undefined, savedBaseline: string) {
+      restore({ doc: saved, selection: savedSelection });
+      viewport.value = savedViewport;
+      baseline.value = savedBaseline;
+    },
+    baseline,
+    markSaved() { baseline.value = serializeGraph(doc.value); },
+    loadTemplate(key: string) {
+      const entry = templates.find((t) => t.key === key);
+      if (!entry) throw new Error(`no template "${key}"`);
+      replace(structuredClone(entry.doc));
+    },
+    newDocument() { replace(edits.emptyDocument()); },
+    select(ids: string[]) { selection.value = [...new Set(ids)]; },
+    addNode(type: string, at: edits.Position) {
+      const r = edits.addNode(doc.value, type, at);
+      commit(r.doc, [r.id]);
+      return r.id;
+    },
+    removeNodes(ids: string[]) { if (ids.length) commit(edits.removeNodes(doc.value, ids), []); },
+    removeEdges(ids: string[]) { if (ids.length) commit(edits.removeEdges(doc.value, ids)); },
+    moveNodes(positions: ReadonlyMap<string, edits.Position>) {
+      const moved = [...positions].some(([id, p]) => { const n = doc.value.nodes.find((x) => x.id === id); return n && (Math.round(p.x) !== n.position.x || Math.round(p.y) !== n.position.y); });
+      if (moved) commit(edits.moveNodes(doc.value, positions));
+    },
+    /** Wires two ports, or returns why the validator refuses the wire (the document is left as it is). */
+    connect(from: PortRef, to: PortRef): string | undefined {
+      const r = edits.connect(doc.value, from, to);
+      if ('refused' in r) return r.refused;
+      commit(r.doc);
+      return undefined;
+    },
+    updateNode(id: string, patch: Parameters<typeof edits.updateNode>[2]) { commit(edits.updateNode(doc.value, id, patch)); },
+    copy: (ids: string[]) => edits.copyNodes(doc.value, ids),
+    paste(clip: edits.Clip, offset: edits.Position) {
+      const r = edits.pasteClip(doc.value, clip, offset);
+      commit(r.doc, r.ids);
+    },
+  };
 });

@@ -1,0 +1,244 @@
+/**
+ * The Rete canvas as a projection of the document. `sync()` makes the canvas
+ * show the document; gestures on the canvas become calls on the host (which
+ * edits the document), never edits of Rete's objects. Rete's own structural
+ * changes (a plugin removing a wire, say) are refused unless they come from
+ * `sync()`.
+ */
+import { NodeEditor } from 'rete';
+import { AreaExtensions, AreaPlugin, Drag } from 'rete-area-plugin';
+import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
+import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
+import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
+import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import { formatShape, type GraphDoc, type PortRef, type Validation } from '../../graph';
+import { catalog, nodeKinds } from '../../nodes';
+import type { Position } from '../document/edits';
+import CanvasConnection from './CanvasConnection.vue';
+import CanvasNode from './CanvasNode.vue';
+import CanvasSocket from './CanvasSocket.vue';
+import { StudioConnection, StudioNode, type Schemes } from './scheme';
+import { boxSelect } from './box-select';
+
+type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
+
+/** What the canvas asks of the document's owner. */
+export interface CanvasHost {
+  select(ids: string[]): void;
+  /** Returns why the wire is refused, or undefined when it was made. */
+  connect(from: PortRef, to: PortRef): string | undefined;
+  moveNodes(positions: Map<string, Position>): void;
+  addNode(type: string, at: Position): void;
+  removeNodes(ids: string[]): void;
+  removeEdges(ids: string[]): void;
+  refused(message: string): void;
+  viewportChanged(transform: { x: number; y: number; k: number }): void;
+}
+
+export interface CanvasState {
+  doc: GraphDoc;
+  validation: Validation;
+  selection: readonly string[];
+}
+
+export async function createCanvas(container: HTMLElement, host: CanvasHost) {
+  const editor = new NodeEditor<Schemes>();
+  const area = new AreaPlugin<Schemes, AreaExtra>(container);
+  const connection = new ConnectionPlugin<Schemes, AreaExtra>();
+  const render = new VuePlugin<Schemes, AreaExtra>();
+  let selection = new Set<string>();
+  /** >0 while sync() changes Rete's structure; other structural changes are refused. */
+  let syncing = 0;
+  /** Nodes being moved by the projection or as followers of a multi-node drag: not user moves. */
+  const programmatic = new Set<string>();
+
+  const contextMenu = new ContextMenuPlugin<Schemes>({
+    items(context) {
+      if (context === 'root') {
+        const at = { ...area.area.pointer };
+        return { searchBar: true, list: nodeKinds.map((k) => ({ label: k.title, key: k.type, handler: () => host.addNode(k.type, at) })) };
+      }
+      if ('source' in context) return { searchBar: false, list: [{ label: 'Delete wire', key: 'delete-wire', handler: () => host.removeEdges([context.id]) }] };
+      const ids = selection.has(context.id) ? [...selection] : [context.id];
+      return { searchBar: false, list: [{ label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => host.removeNodes(ids) }] };
+    },
+  });
+
+  render.addPreset(Presets.classic.setup({ customize: { node: () => CanvasNode, socket: () => CanvasSocket, connection: () => CanvasConnection } }));
+  render.addPreset(Presets.contextMenu.setup({ delay: 400 }));
+  render.addPreset(Presets.minimap.setup({ size: 180 }));
+  connection.addPreset(() => new ClassicFlow<Schemes, []>({
+    makeConnection(from: SocketData, to: SocketData) {
+      const [source, target] = getSourceTarget(from, to) ?? [];
+      if (!source || !target) return false;
+      const refusal = host.connect({ node: source.nodeId, port: source.key }, { node: target.nodeId, port: target.key });
+      if (refusal) host.refused(refusal);
+      return !refusal;
+    },
+  }));
+
+  editor.use(area);
+  area.use(connection);
+  area.use(render);
+  area.use(contextMenu);
+  area.use(new MinimapPlugin<Schemes>({ boundViewport: true }));
+  AreaExtensions.simpleNodesOrder(area);
+
+  editor.addPipe((context) => {
+    if (!syncing && (context.type === 'nodecreate' || context.type === 'noderemove' || context.type === 'connectioncreate' || context.type === 'connectionremove')) return;
+    return context;
+  });
+
+  // Shift+drag on the background draws a selection box instead of panning.
+  area.area.setDragHandler(new Drag({ down: (e) => !(e.pointerType === 'mouse' && e.button !== 0) && !e.shiftKey, move: () => true }));
+  const box = boxSelect(container, area, () => editor.getNodes(), (ids) => host.select([...selection, ...ids]));
+
+  area.addPipe((context) => {
+    switch (context.type) {
+      case 'nodepicked': {
+        const { id } = context.data;
+        const shift = lastPointer?.shiftKey ?? false;
+        if (shift) host.select(selection.has(id) ? [...selection].filter((s) => s !== id) : [...selection, id]);
+        else if (!selection.has(id)) host.select([id]);
+        break;
+      }
+      case 'nodetranslated': {
+        const { id, position, previous } = context.data;
+        if (programmatic.has(id) || !selection.has(id)) break;
+        const dx = position.x - previous.x;
+        const dy = position.y - previous.y;
+        for (const other of selection) {
+          const view = area.nodeViews.get(other);
+          if (other === id || !view) continue;
+          programmatic.add(other);
+          void area.translate(other, { x: view.position.x + dx, y: view.position.y + dy }).finally(() => programmatic.delete(other));
+        }
+        break;
+      }
+      case 'nodedragged': {
+        const ids = new Set([context.data.id, ...selection]);
+        host.moveNodes(new Map([...ids].flatMap((id) => { const v = area.nodeViews.get(id); return v ? [[id, { ...v.position }] as const] : []; })));
+        break;
+      }
+      case 'pointerdown':
+        lastPointer = context.data.event;
+        if (context.data.event.shiftKey) box.start(context.data.event);
+        else if (context.data.event.target === container || context.data.event.target === area.area.content.holder) host.select([]);
+        break;
+      case 'translated':
+      case 'zoomed':
+        host.viewportChanged({ ...area.area.transform });
+        break;
+    }
+    return context;
+  });
+  // Remember the modifier keys of the press that picks a node (nodepicked carries no event).
+  let lastPointer: PointerEvent | undefined;
+  const onPress = (e: PointerEvent) => { lastPointer = e; };
+  container.addEventListener('pointerdown', onPress, true);
+
+  async function structural<T>(change: () => Promise<T>): Promise<T> {
+    syncing++;
+    try { return await change(); } finally { syncing--; }
+  }
+
+  /** Makes the canvas show `state`: adds, removes and updates nodes and wires. */
+  async function apply({ doc, validation, selection: selected }: CanvasState) {
+    selection = new Set(selected);
+    const wanted = new Map(doc.nodes.map((n) => [n.id, n]));
+    const edges = new Map(doc.edges.map((e) => [e.id, e]));
+    for (const c of editor.getConnections()) {
+      const e = edges.get(c.id);
+      if (!e || e.from.node !== c.source || e.from.port !== c.sourceOutput || e.to.node !== c.target || e.to.port !== c.targetInput) await structural(() => editor.removeConnection(c.id));
+    }
+    for (const n of editor.getNodes()) {
+      if (wanted.get(n.id)?.type !== n.kind.type) await structural(() => editor.removeNode(n.id));
+    }
+    const badges = problemsByNode(validation);
+    for (const node of doc.nodes) {
+      let view = editor.getNode(node.id);
+      const label = node.label ?? node.id;
+      if (!view) {
+        const kind = catalog.get(node.type);
+        if (!kind) continue; // unknown kinds are listed in the problems panel; nothing to draw
+        view = new StudioNode(node.id, kind, label);
+        await structural(() => editor.addNode(view!));
+      }
+      const shapes = validation.shapes.get(node.id);
+      const next = {
+        label,
+        selected: selection.has(node.id),
+        shapes: Object.fromEntries([
+          ...Object.entries(shapes?.inputs ?? {}).flatMap(([k, s]) => (s ? [[`in:${k}`, formatShape(s)]] : [])),
+          ...Object.entries(shapes?.outputs ?? {}).flatMap(([k, s]) => (s ? [[`out:${k}`, formatShape(s)]] : [])),
+        ]),
+        errors: badges.get(node.id)?.errors ?? [],
+        warnings: badges.get(node.id)?.warnings ?? [],
+      };
+      if (JSON.stringify(next) !== JSON.stringify({ label: view.label, selected: view.selected, shapes: view.shapes, errors: view.errors, warnings: view.warnings })) {
+        Object.assign(view, next);
+        await area.update('node', node.id);
+      }
+      const at = area.nodeViews.get(node.id)?.position;
+      if (at && (at.x !== node.position.x || at.y !== node.position.y)) {
+        programmatic.add(node.id);
+        try { await area.translate(node.id, node.position); } finally { programmatic.delete(node.id); }
+      }
+    }
+    for (const e of doc.edges) {
+      if (editor.getConnection(e.id)) continue;
+      const source = editor.getNode(e.from.node);
+      const target = editor.getNode(e.to.node);
+      const output = source?.outputs[e.from.port];
+      const input = target?.inputs[e.to.port];
+      if (!source || !target || !output || !input) continue; // a broken wire: the problems panel says why
+      await structural(() => editor.addConnection(new StudioConnection(e.id, output.socket.name as never, source, e.from.port, target, e.to.port)));
+    }
+  }
+
+  let queue = Promise.resolve();
+  return {
+    editor,
+    area,
+    /** Projects the document; calls are queued so that two syncs never interleave. */
+    sync(state: CanvasState) {
+      queue = queue.then(() => apply(state)).catch((e) => console.error('canvas sync failed', e));
+      return queue;
+    },
+    async fit() {
+      const nodes = editor.getNodes();
+      if (nodes.length) await AreaExtensions.zoomAt(area, nodes);
+      else await area.area.translate(container.clientWidth / 2, container.clientHeight / 3);
+    },
+    async setViewport({ x, y, k }: { x: number; y: number; k: number }) {
+      await area.area.zoom(k, 0, 0);
+      await area.area.translate(x, y);
+    },
+    /** Canvas coordinates of a pointer/drag event (where a dropped node lands). */
+    pointFrom(event: MouseEvent): Position {
+      area.area.setPointerFrom(event);
+      return { ...area.area.pointer };
+    },
+    /** Node sizes for auto-arrange. */
+    sizes: () => new Map(editor.getNodes().map((n) => [n.id, { width: n.width, height: n.height }])),
+    destroy() {
+      container.removeEventListener('pointerdown', onPress, true);
+      box.destroy();
+      area.destroy();
+    },
+  };
+}
+
+export type Canvas = Awaited<ReturnType<typeof createCanvas>>;
+
+function problemsByNode(validation: Validation) {
+  const byNode = new Map<string, { errors: string[]; warnings: string[] }>();
+  for (const p of validation.problems) {
+    for (const id of new Set([...(p.node ? [p.node] : []), ...(p.nodes ?? [])])) {
+      const entry = byNode.get(id) ?? { errors: [], warnings: [] };
+      (p.severity === 'error' ? entry.errors : entry.warnings).push(p.message);
+      byNode.set(id, entry);
+    }
+  }
+  return byNode;
+}

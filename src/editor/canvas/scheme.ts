@@ -1,0 +1,47 @@
+/**
+ * The Rete side of the projection: what a document node and wire look like on
+ * the canvas. These objects are views — rebuilt from the document, never read
+ * back as truth.
+ */
+import { ClassicPreset, type GetSchemes } from 'rete';
+import type { SocketKind } from '../../graph';
+import type { NodeKind } from '../../nodes';
+
+/** One socket object per kind, so that a socket's name is its kind (colours, tooltips). */
+const sockets = new Map<SocketKind, ClassicPreset.Socket>();
+export const socketFor = (kind: SocketKind) => {
+  if (!sockets.has(kind)) sockets.set(kind, new ClassicPreset.Socket(kind));
+  return sockets.get(kind)!;
+};
+
+/** Layout constants shared with CanvasNode.vue: the node's size is known without measuring the DOM. */
+export const NODE_WIDTH = 230;
+const HEADER = 52;
+const ROW = 30;
+
+export class StudioNode extends ClassicPreset.Node {
+  width = NODE_WIDTH;
+  height: number;
+  selected = false;
+  /** Inferred shape per port, `in:key` / `out:key` → `2×B×128`. */
+  shapes: Record<string, string> = {};
+  errors: string[] = [];
+  warnings: string[] = [];
+
+  constructor(readonly docId: string, readonly kind: NodeKind<any>, label: string) {
+    super(label);
+    this.id = docId;
+    for (const p of kind.outputs) this.addOutput(p.key, new ClassicPreset.Output(socketFor(p.kind), p.label, true));
+    for (const p of kind.inputs) this.addInput(p.key, new ClassicPreset.Input(socketFor(p.kind), p.label, true));
+    this.height = HEADER + ROW * (kind.inputs.length + kind.outputs.length) + 8;
+  }
+}
+
+export class StudioConnection extends ClassicPreset.Connection<StudioNode, StudioNode> {
+  constructor(readonly edgeId: string, readonly kind: SocketKind, source: StudioNode, sourceOutput: string, target: StudioNode, targetInput: string) {
+    super(source, sourceOutput as never, target, targetInput as never);
+    this.id = edgeId;
+  }
+}
+
+export type Schemes = GetSchemes<StudioNode, StudioConnection>;

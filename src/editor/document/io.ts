@@ -1,0 +1,26 @@
+/**
+ * Import and export of documents in the browser. Export writes exactly what
+ * the CLI writes (serializeGraph); import reads with the CLI's parser, so the
+ * same file gives the same messages everywhere.
+ */
+import { formatProblem, MAX_DOCUMENT_CHARS, parseGraph, serializeGraph, type GraphDoc } from '../../graph';
+
+export type ImportResult = { ok: true; doc: GraphDoc } | { ok: false; messages: string[] };
+
+/** Bytes: a UTF-8 file over the parser's character limit cannot be a document. */
+export const MAX_IMPORT_BYTES = MAX_DOCUMENT_CHARS;
+
+export function readDocumentText(text: string, source: string): ImportResult {
+  const r = parseGraph(text);
+  return r.ok ? { ok: true, doc: r.doc } : { ok: false, messages: r.errors.map((p) => `${source}: ${formatProblem(p)}`) };
+}
+
+/** Reads a picked or dropped file; a file over the limit is refused from its size, before any of it is read. */
+export async function readDocumentFile(file: File): Promise<ImportResult> {
+  if (file.size > MAX_IMPORT_BYTES) {
+    return { ok: false, messages: [`${file.name}: ${(file.size / 1e6).toFixed(1)} MB is too large for a graph document (the limit is ${MAX_IMPORT_BYTES / 1e6} MB)`] };
+  }
+  return readDocumentText(await file.text(), file.name);
+}
+
+export const documentText = (doc: GraphDoc) => serializeGraph(doc);
