@@ -12,6 +12,8 @@ const isolation = {
 
 export default defineConfig({
   plugins: [vue()],
+  // Lazy-loaded dependencies, pre-bundled up front so that the dev server never reloads the page on first use.
+  optimizeDeps: { include: ['elkjs/lib/elk.bundled.js'] },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation },
 });

@@ -53,7 +53,7 @@ export async function loadTemplate(page: Page, key: string): Promise<void> {
   await page.getByTestId(`template-${key}`).click();
   const confirm = page.getByTestId('confirm-ok');
   if (await confirm.isVisible().catch(() => false)) await confirm.click();
-  await page.waitForFunction((k) => document.querySelectorAll('[data-testid=node]').length > 0 && !document.querySelector('[data-testid=template-gallery]'), key);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=node]').length > 0 && !document.querySelector('[data-testid=template-gallery]'));
 }
 
 /** Sets a field of the inspector (the selected node's) and commits it as the user would, with Enter. */

@@ -10,11 +10,12 @@ import { AreaExtensions, AreaPlugin, Drag } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
-import { Presets, VuePlugin, type VueArea2D } from 'rete-vue-plugin';
+import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
 import { formatShape, type GraphDoc, type PortRef, type Validation } from '../../graph';
 import { catalog, nodeKinds } from '../../nodes';
 import type { Position } from '../document/edits';
 import CanvasConnection from './CanvasConnection.vue';
+import ContextMenu from './ContextMenu.vue';
 import CanvasNode from './CanvasNode.vue';
 import CanvasSocket from './CanvasSocket.vue';
 import { StudioConnection, StudioNode, type Schemes } from './scheme';
@@ -65,7 +66,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   });
 
   render.addPreset(Presets.classic.setup({ customize: { node: () => CanvasNode, socket: () => CanvasSocket, connection: () => CanvasConnection } }));
-  render.addPreset(Presets.contextMenu.setup({ delay: 400 }));
+  render.addPreset(contextMenuPreset);
   render.addPreset(Presets.minimap.setup({ size: 180 }));
   connection.addPreset(() => new ClassicFlow<Schemes, []>({
     makeConnection(from: SocketData, to: SocketData) {
@@ -228,6 +229,14 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     },
   };
 }
+
+/** Renders ContextMenuPlugin's menu with our ContextMenu.vue (see why there). */
+const contextMenuPreset: RenderPreset<Schemes, ContextMenuExtra> = {
+  update: (context) => ({ items: context.data.items, searchBar: context.data.searchBar, onHide: context.data.onHide }),
+  render: (context) => (context.data.type === 'contextmenu'
+    ? { component: ContextMenu, props: { items: context.data.items, searchBar: context.data.searchBar, onHide: context.data.onHide } }
+    : undefined),
+};
 
 export type Canvas = Awaited<ReturnType<typeof createCanvas>>;
 
