@@ -9,6 +9,9 @@
  * metrics-NAME.jsonl, and loss.svg, std.svg, rank.svg. --with-pytorch runs
  * the same through the exported scripts (Debian's python3-torch) and adds
  * their columns. Collapsed: std < 0.1/√d or effective rank < d/10 at the end.
+ * --keep continues an earlier reproduce into the same DIR: the runs recorded
+ * in DIR/runs.json are kept and not trained again (a full reproduce takes
+ * hours on two cores; it can be done in parts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +31,7 @@ import { lineChart, type Series } from './svg';
 const { values: args } = parseArgs({
   options: {
     steps: { type: 'string', default: '300' }, batch: { type: 'string' }, only: { type: 'string' }, subset: { type: 'string', default: '0' },
-    'with-pytorch': { type: 'boolean', default: false }, out: { type: 'string', default: 'results' },
+    'with-pytorch': { type: 'boolean', default: false }, out: { type: 'string', default: 'results' }, keep: { type: 'boolean', default: false },
   },
 });
 /** One batch's loss is noisy; the table reports the mean over the last FINAL_WINDOW steps (both columns alike). */
@@ -70,8 +73,20 @@ const out = resolve(root, args.out!);
 mkdirSync(out, { recursive: true });
 const rows: Row[] = [];
 const curves = new Map<string, StepMetrics[]>();
+if (args.keep) {
+  const kept = JSON.parse(readFileSync(join(out, 'runs.json'), 'utf8')) as { steps: number; subset: number; batch: string | null; rows: Row[] };
+  if (kept.steps !== STEPS || kept.subset !== SUBSET || kept.batch !== (args.batch ?? null)) {
+    throw new Error(`--keep: ${out}/runs.json was made with --steps ${kept.steps} --subset ${kept.subset} --batch ${kept.batch ?? 'default'}; run with the same settings`);
+  }
+  for (const row of kept.rows) {
+    rows.push(row);
+    curves.set(row.name, readFileSync(join(out, `metrics-${row.name}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+  }
+  console.error(`--keep: ${rows.map((r) => r.name).join(', ') || 'nothing'} already in ${out}`);
+}
 
 for (const name of runs) {
+  if (rows.some((r) => r.name === name)) continue;
   const doc = load(name === 'random-init' ? 'simsiam' : name);
   doc.training.evaluation = { ...doc.training.evaluation, bankSize: 0, querySize: 0 };
   const steps = name === 'random-init' ? 0 : STEPS;
@@ -97,6 +112,7 @@ for (const name of runs) {
   program.dispose();
   if (args['with-pytorch'] && steps > 0) row.torch = pytorchRun(doc, steps);
   rows.push(row);
+  rows.sort((a, b) => RUNS.indexOf(a.name) - RUNS.indexOf(b.name));
   curves.set(name, metrics);
   writeFileSync(join(out, `metrics-${name}.jsonl`), metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''));
   console.error(`${name}: kNN top-1 ${(100 * knn).toFixed(2)} % in ${seconds.toFixed(0)} s`);
@@ -129,6 +145,7 @@ function pct(x: number | undefined): string { return x === undefined ? '–' : `
 
 /** Writes README.md (the table) and the plots for the rows so far; returns the table. */
 function writeResults(): string {
+  writeFileSync(join(out, 'runs.json'), JSON.stringify({ steps: STEPS, subset: SUBSET, batch: args.batch ?? null, rows }, null, 1) + '\n');
   const withTorch = rows.some((r) => r.torch);
   const header = ['method', 'steps', 'wall time', 'backend', `final loss (mean of last ${FINAL_WINDOW})`, 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
     ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed'] : [])];

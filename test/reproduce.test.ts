@@ -37,5 +37,15 @@ describe('npm run reproduce (short)', () => {
       expect(svg.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+"/g)?.length).toBe(2);
       expect(svg).toContain('SimSiam, projector without final BN, no stop-gradient');
     }
+
+    // --keep continues into the same folder: recorded runs are not trained again, the table is the same.
+    const { stderr } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '20', '--subset', '2000', '--batch', '32',
+      '--only', 'simsiam,random-init', '--keep', '--out', relative(root, out)], { cwd: root, maxBuffer: 64 << 20 });
+    expect(stderr).toContain('--keep: random-init, simsiam, collapse-no-final-bn-no-stop-gradient already in');
+    expect(stderr).not.toContain('step 1/');
+    expect(readFileSync(join(out, 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('|'))).toEqual(lines);
+    const refused = promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '30', '--subset', '2000', '--batch', '32',
+      '--only', 'simsiam', '--keep', '--out', relative(root, out)], { cwd: root });
+    await expect(refused).rejects.toThrow(/runs.json was made with --steps 20 --subset 2000 --batch 32; run with the same settings/);
   }, 300_000);
 });
