@@ -10,7 +10,9 @@
  *   exists (a software one is named and skipped), cpu on a shortened run (batch 8);
  * - the same step of the exported PyTorch script, in the same run (Debian's
  *   python3-torch, 2 threads, or CUDA where there is a GPU), and the ratio;
- * - kNN evaluation time (bank 10k, queries 2k, on the best backend).
+ * - kNN evaluation time (bank 10k, queries 2k, on the best backend);
+ * - the editor: first-load JavaScript (gzip) of a production build, and the
+ *   time to import and render a 300-node document in Chromium (--skip-editor).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { compile } from '../src/runtime/program';
 import { exportPytorch } from '../src/runtime/pytorch/export';
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../src/runtime/tf/node';
 import { replicate, template } from '../test/helpers/docs';
+import { editorFigures } from './editor';
 import { profileStep } from './profile';
 
 interface Figure {
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false }, batch: { type: 'string', default: '256' }, steps: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false },
+    'skip-editor': { type: 'boolean', default: false },
   },
 });
 const BATCH = Number(args.batch);
@@ -111,6 +115,13 @@ function pytorchStep(doc: GraphDoc, batch: number): { ms: number; device: string
 }
 
 graphFigures();
+if (!args['skip-editor']) {
+  const e = await editorFigures();
+  figures.push(
+    { name: 'editor: first-load JS + CSS (gzip)', value: e.firstLoadGzipKiB, unit: 'KiB', note: `${e.firstLoadFiles.length} files; lazy chunks (exporter, elkjs, …) ${e.lazyGzipKiB.toFixed(0)} KiB more` },
+    { name: `editor: import + render a ${e.nodes}-node document (Chromium)`, value: e.importRenderMs, unit: 'ms' },
+  );
+}
 const adapter = probeWebGpu();
 const webgpu = adapter && !adapter.software && (await enableWebGpu()) ? 'webgpu' : undefined;
 if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapter.architecture || adapter.vendor})` : 'no adapter'}`);

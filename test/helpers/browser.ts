@@ -10,6 +10,7 @@ import { createServer, type ViteDevServer } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const root = new URL('../..', import.meta.url).pathname;
 
 export interface Studio {
   page: Page;
@@ -17,15 +18,16 @@ export interface Studio {
   close(): Promise<void>;
 }
 
-export async function openStudio(extraArgs: string[] = []): Promise<Studio> {
+/** Opens `url` in a fresh Chromium profile; close() throws if the page raised errors. */
+export async function openPage(url: string, extraArgs: string[] = [], onClose: () => Promise<void> = async () => undefined): Promise<Studio> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run \`apt-get install -y chromium\` (npm test does this when run as root)`);
-  const root = new URL('../..', import.meta.url).pathname;
-  const server: ViteDevServer = await createServer({ root, configFile: join(root, 'vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
-  await server.listen();
-  const address = server.httpServer!.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
   const profile = mkdtempSync(join(tmpdir(), 'siamese-chromium-'));
   let context: BrowserContext | undefined;
+  const cleanup = async () => {
+    await context?.close();
+    await onClose();
+    rmSync(profile, { recursive: true, force: true });
+  };
   try {
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs] });
     const page = context.pages()[0] ?? (await context.newPage());
@@ -36,15 +38,24 @@ export async function openStudio(extraArgs: string[] = []): Promise<Studio> {
       page,
       url,
       async close() {
-        await context?.close();
-        await server.close();
-        rmSync(profile, { recursive: true, force: true });
+        await cleanup();
         if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
       },
     };
   } catch (e) {
-    await context?.close();
-    await server.close();
+    await cleanup();
     throw e;
   }
+}
+
+export const serverUrl = (server: { httpServer: unknown }) => {
+  const address = (server.httpServer as { address(): unknown }).address() as { port: number } | null;
+  return `http://127.0.0.1:${address?.port ?? 0}/`;
+};
+
+/** The app from Vite's dev server on a free port, in Chromium. */
+export async function openStudio(extraArgs: string[] = []): Promise<Studio> {
+  const server: ViteDevServer = await createServer({ root, configFile: join(root, 'vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
+  await server.listen();
+  return openPage(serverUrl(server), extraArgs, () => server.close());
 }

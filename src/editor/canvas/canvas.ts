@@ -82,7 +82,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   area.use(connection);
   area.use(render);
   area.use(contextMenu);
-  area.use(new MinimapPlugin<Schemes>({ boundViewport: true }));
+  area.use(new FrameMinimap({ boundViewport: true }));
   AreaExtensions.simpleNodesOrder(area);
 
   editor.addPipe((context) => {
@@ -148,26 +148,19 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     selection = new Set(selected);
     const wanted = new Map(doc.nodes.map((n) => [n.id, n]));
     const edges = new Map(doc.edges.map((e) => [e.id, e]));
-    for (const c of editor.getConnections()) {
+    const stale = editor.getConnections().filter((c) => {
       const e = edges.get(c.id);
-      if (!e || e.from.node !== c.source || e.from.port !== c.sourceOutput || e.to.node !== c.target || e.to.port !== c.targetInput) await structural(() => editor.removeConnection(c.id));
-    }
-    for (const n of editor.getNodes()) {
-      if (wanted.get(n.id)?.type !== n.kind.type) await structural(() => editor.removeNode(n.id));
-    }
+      return !e || e.from.node !== c.source || e.from.port !== c.sourceOutput || e.to.node !== c.target || e.to.port !== c.targetInput;
+    });
+    await Promise.all(stale.map((c) => structural(() => editor.removeConnection(c.id))));
+    await Promise.all(editor.getNodes().filter((n) => wanted.get(n.id)?.type !== n.kind.type).map((n) => structural(() => editor.removeNode(n.id))));
     const badges = problemsByNode(validation);
-    for (const node of doc.nodes) {
+    // Nodes (and then wires) are projected concurrently: each is independent, and awaiting them one by one doubles a 300-node import.
+    await Promise.all(doc.nodes.map(async (node) => {
       let view = editor.getNode(node.id);
-      const label = node.label ?? node.id;
-      if (!view) {
-        const kind = catalog.get(node.type);
-        if (!kind) continue; // unknown kinds are listed in the problems panel; nothing to draw
-        view = new StudioNode(node.id, kind, label);
-        await structural(() => editor.addNode(view!));
-      }
       const shapes = validation.shapes.get(node.id);
       const next = {
-        label,
+        label: node.label ?? node.id,
         selected: selection.has(node.id),
         shapes: Object.fromEntries([
           ...Object.entries(shapes?.inputs ?? {}).flatMap(([k, s]) => (s ? [[`in:${k}`, formatShape(s)]] : [])),
@@ -176,7 +169,12 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         errors: badges.get(node.id)?.errors ?? [],
         warnings: badges.get(node.id)?.warnings ?? [],
       };
-      if (JSON.stringify(next) !== JSON.stringify({ label: view.label, selected: view.selected, shapes: view.shapes, errors: view.errors, warnings: view.warnings })) {
+      if (!view) {
+        const kind = catalog.get(node.type);
+        if (!kind) return; // unknown kinds are listed in the problems panel; nothing to draw
+        view = Object.assign(new StudioNode(node.id, kind, next.label), next);
+        await structural(() => editor.addNode(view!));
+      } else if (JSON.stringify(next) !== JSON.stringify({ label: view.label, selected: view.selected, shapes: view.shapes, errors: view.errors, warnings: view.warnings })) {
         Object.assign(view, next);
         await area.update('node', node.id);
       }
@@ -185,16 +183,16 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         programmatic.add(node.id);
         try { await area.translate(node.id, node.position); } finally { programmatic.delete(node.id); }
       }
-    }
-    for (const e of doc.edges) {
-      if (editor.getConnection(e.id)) continue;
+    }));
+    await Promise.all(doc.edges.map(async (e) => {
+      if (editor.getConnection(e.id)) return;
       const source = editor.getNode(e.from.node);
       const target = editor.getNode(e.to.node);
       const output = source?.outputs[e.from.port];
       const input = target?.inputs[e.to.port];
-      if (!source || !target || !output || !input) continue; // a broken wire: the problems panel says why
+      if (!source || !target || !output || !input) return; // a broken wire: the problems panel says why
       await structural(() => editor.addConnection(new StudioConnection(e.id, output.socket.name as never, source, e.from.port, target, e.to.port)));
-    }
+    }));
   }
 
   let queue = Promise.resolve();
@@ -239,6 +237,24 @@ const contextMenuPreset: RenderPreset<Schemes, ContextMenuExtra> = {
 };
 
 export type Canvas = Awaited<ReturnType<typeof createCanvas>>;
+
+/**
+ * Rete's minimap redraws on every node event: O(n²) while a 300-node document
+ * is projected (2 s of a 4 s import). Once per animation frame shows the same.
+ */
+class FrameMinimap extends MinimapPlugin<Schemes> {
+  constructor(props: ConstructorParameters<typeof MinimapPlugin>[0]) {
+    super(props);
+    const self = this as unknown as { render(): void };
+    const draw = self.render.bind(this);
+    let queued = false;
+    self.render = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; draw(); });
+    };
+  }
+}
 
 function problemsByNode(validation: Validation) {
   const byNode = new Map<string, { errors: string[]; warnings: string[] }>();
