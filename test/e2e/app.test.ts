@@ -37,11 +37,13 @@ describe('the app in Chromium', () => {
     expect(await page.getByTestId('node').count()).toBe(7);
     expect(await nodeLocator(page, 'proj').locator('[data-testid=output-output] [data-testid=shape]').textContent()).toBe('2×B×128');
     expect(await page.getByTestId('problems').textContent()).toContain('No problems');
-    await page.getByTestId('templates').click();
-    expect(await page.locator('.gallery h3').allTextContents()).toEqual(['Papers', 'Collapse lab']);
-    expect(await page.locator('.gallery section').evaluateAll((ss) => ss.map((s) => s.querySelectorAll('.template-card').length))).toEqual([2, 4]);
-    expect(await page.getByTestId('template-simsiam').textContent()).toContain('Chen & He 2020');
-    await page.getByTestId('gallery-close').click();
+    expect(await page.locator('.gallery h3').allTextContents()).toEqual(['Templates', 'Collapse lab']);
+    expect(await page.locator('.template-card').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.testid))).toEqual([
+      'template-byol', 'template-simsiam', 'template-collapse-no-final-bn-no-stop-gradient', 'template-collapse-no-final-bn',
+      'template-collapse-no-predictor', 'template-collapse-no-stop-gradient',
+    ]);
+    expect(await page.getByTestId('template-simsiam').textContent()).toBe('SimSiamOne shared encoder f and projector on both views, a predictor h, and a stop-gradient on the target side.');
+    expect(await page.getByTestId('template-simsiam').getAttribute('title')).toContain('Chen & He 2020');
     await loadTemplate(page, 'collapse-no-final-bn-no-stop-gradient');
     await expect.poll(() => page.getByTestId('problems').textContent()).toContain('likely to collapse');
     expect(await page.locator('[data-testid=badge-warning]').count()).toBeGreaterThan(0);

@@ -283,4 +283,25 @@ describe('the editor in Chromium', () => {
     await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('BYOL');
     expect((await exportDocument(page)).text).toBe(byol);
   });
+
+  it('asks before a template replaces unsaved work (Cancel keeps it); a .json dropped on the canvas imports', async () => {
+    const { page } = studio;
+    await clickNode(page, 'enc');
+    await page.keyboard.press('Delete');
+    const before = (await exportDocument(page)).text; // exporting saves: nothing unsaved now
+    await clickNode(page, 'proj');
+    await page.keyboard.press('Delete');
+    await page.getByTestId('template-simsiam').click();
+    await expect.poll(() => page.getByTestId('confirm-dialog').textContent()).toContain('Replace the current graph');
+    await page.getByTestId('confirm-cancel').click();
+    expect(await page.getByTestId('node').count()).toBe(JSON.parse(before).nodes.length - 1);
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.items.add(new File([text], 'simsiam.json', { type: 'application/json' }));
+      document.querySelector('[data-testid=canvas]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }, simsiamText);
+    await page.getByTestId('confirm-ok').click();
+    await expect.poll(() => page.getByTestId('toast').last().textContent()).toContain('Imported "SimSiam" (7 nodes)');
+    expect((await exportDocument(page)).text).toBe(serializeGraph(template('simsiam')));
+  });
 });

@@ -47,13 +47,13 @@ export async function clickNode(page: Page, id: string, shift = false): Promise<
   await title.click({ modifiers: shift ? ['Shift'] : [] });
 }
 
-/** Opens the gallery and loads a template, confirming the replacement when asked. */
+/** Loads a template from the gallery, confirming the replacement when asked; resolves once the canvas shows it. */
 export async function loadTemplate(page: Page, key: string): Promise<void> {
-  await page.getByTestId('templates').click();
   await page.getByTestId(`template-${key}`).click();
   const confirm = page.getByTestId('confirm-ok');
-  if (await confirm.isVisible().catch(() => false)) await confirm.click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=node]').length > 0 && !document.querySelector('[data-testid=template-gallery]'));
+  await confirm.waitFor({ timeout: 500 }).then(() => confirm.click(), () => undefined);
+  const name = await page.getByTestId(`template-${key}`).locator('strong').textContent();
+  await page.waitForFunction((n) => document.querySelector('[data-testid=doc-name]')?.textContent === n && document.querySelectorAll('[data-testid=node]').length > 0, name);
 }
 
 /** Sets a field of the inspector (the selected node's) and commits it as the user would, with Enter. */
