@@ -13,7 +13,15 @@ const isolation = {
 export default defineConfig({
   plugins: [vue()],
   // Lazy-loaded dependencies, pre-bundled up front so that the dev server never reloads the page on first use.
-  optimizeDeps: { include: ['elkjs/lib/elk.bundled.js'] },
+  optimizeDeps: {
+    include: [
+      'elkjs/lib/elk.bundled.js',
+      '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
+    ],
+  },
+  // Build the worker as an ES module (tfjs's backends are split into chunks).
+  worker: { format: 'es' },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation },
 });

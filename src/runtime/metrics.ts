@@ -94,7 +94,4 @@ export async function effectiveRank(z: tf.Tensor): Promise<number> {
   return effectiveRankFromEigenvalues(symmetricEigenvalues(values, cov.shape[0]));
 }
 
-/** DESIGN.md's one collapse rule. */
-export function isCollapsed(std: number, rank: number | undefined, dim: number): boolean {
-  return std < 0.1 / Math.sqrt(dim) || (rank !== undefined && rank < dim / 10);
-}
+export { isCollapsed } from './collapse';

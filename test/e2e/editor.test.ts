@@ -255,7 +255,8 @@ describe('the editor in Chromium', () => {
     const elk: string[] = [];
     page.on('request', (r) => { if (r.url().includes('elkjs')) elk.push(r.url()); });
     await page.getByTestId('auto-arrange').click();
-    await expect.poll(async () => (await exportDocument(page)).text).not.toBe(before);
+    // elkjs loads on this first use (slower on a cold dev-server cache).
+    await expect.poll(async () => (await exportDocument(page)).text, { timeout: 20_000 }).not.toBe(before);
     expect(elk.length).toBeGreaterThan(0);
     const arranged = JSON.parse((await exportDocument(page)).text) as { nodes: { id: string; position: { x: number; y: number } }[] };
     const x = new Map(arranged.nodes.map((n) => [n.id, n.position.x]));

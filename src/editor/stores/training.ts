@@ -1,0 +1,98 @@
+/**
+ * A training run in the Web Worker, seen from the page: settings, status,
+ * the streamed metrics. The page never does tensor work.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, watch } from 'vue';
+import { serializeGraph } from '../../graph';
+import type { StepMetrics } from '../../runtime/program';
+import type { FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
+import { useDocumentStore } from './document';
+
+export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
+
+export const useTraining = defineStore('training', () => {
+  const documentStore = useDocumentStore();
+  const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 0 });
+  const status = ref<RunStatus>('idle');
+  const message = ref('');
+  const backend = ref<{ name: string; reason: string }>();
+  const steps = shallowRef<StepMetrics[]>([]);
+  const evals = shallowRef<{ step: number; knnTop1: number }[]>([]);
+  const totalSteps = ref(0);
+  const numTensors = ref<number[]>([]);
+  const startedAt = ref(0);
+  /** The document changed since this run started: its results describe the old graph. */
+  const stale = ref(false);
+  let worker: Worker | undefined;
+  let encoderReply: ((m: Extract<FromWorker, { type: 'encoder' }>) => void) | undefined;
+  let runDoc: unknown;
+
+  watch(() => documentStore.doc, (doc) => { if (runDoc && doc !== runDoc) stale.value = true; });
+
+  const active = computed(() => ['starting', 'running', 'paused'].includes(status.value));
+  const last = computed(() => steps.value.at(-1));
+  const etaSeconds = computed(() => {
+    const done = last.value?.step ?? 0;
+    if (!done || status.value !== 'running') return undefined;
+    return ((performance.now() - startedAt.value) / 1000 / done) * (totalSteps.value - done);
+  });
+
+  const send = (m: ToWorker) => worker?.postMessage(m);
+
+  function onMessage(m: FromWorker) {
+    if (m.type === 'status') message.value = m.text;
+    else if (m.type === 'backend') backend.value = { name: m.name, reason: m.reason };
+    else if (m.type === 'step') {
+      if (status.value === 'starting') { status.value = 'running'; startedAt.value = performance.now(); message.value = ''; }
+      steps.value = [...steps.value, m.metrics];
+      totalSteps.value = m.totalSteps;
+      numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
+    } else if (m.type === 'eval') evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }];
+    else if (m.type === 'done') { status.value = m.reason; message.value = m.reason === 'completed' ? 'Training completed.' : `Stopped after step ${last.value?.step ?? 0}.`; }
+    else if (m.type === 'failed') { status.value = 'failed'; message.value = m.message; }
+    else if (m.type === 'encoder') encoderReply?.(m);
+  }
+
+  /** Starts a run of the current document; refuses (and says why) while it has errors. */
+  function start(): boolean {
+    const errors = documentStore.validation.problems.filter((p) => p.severity === 'error');
+    if (errors.length) {
+      status.value = 'failed';
+      message.value = `The graph has ${errors.length} error${errors.length > 1 ? 's' : ''}: ${errors.slice(0, 3).map((p) => (p.node ? `${p.node}: ${p.message}` : p.message)).join('; ')}`;
+      return false;
+    }
+    worker?.terminate();
+    worker = new Worker(new URL('../../runtime/worker/train.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
+    worker.onerror = (e) => { status.value = 'failed'; message.value = `The training worker crashed: ${e.message || 'unknown error'}`; };
+    steps.value = [];
+    evals.value = [];
+    numTensors.value = [];
+    backend.value = undefined;
+    stale.value = false;
+    runDoc = documentStore.doc;
+    totalSteps.value = settings.value.steps;
+    status.value = 'starting';
+    message.value = 'starting…';
+    const injectNanAt = Number(new URLSearchParams(location.search).get('inject-nan-at')) || undefined;
+    send({ type: 'start', doc: serializeGraph(documentStore.doc), settings: { ...settings.value, injectNanAt } });
+    return true;
+  }
+
+  return {
+    settings, status, message, backend, steps, evals, totalSteps, numTensors, stale, active, last, etaSeconds,
+    start,
+    pause() { if (status.value === 'running') { send({ type: 'pause' }); status.value = 'paused'; } },
+    resume() { if (status.value === 'paused') { send({ type: 'resume' }); status.value = 'running'; } },
+    stop() { if (active.value) send({ type: 'stop' }); },
+    /** The encoder's weights (safetensors) from the worker: the last good ones, also after a failure. */
+    encoder(): Promise<Uint8Array> {
+      return new Promise((resolve, reject) => {
+        if (!worker) return reject(new Error('nothing trained yet'));
+        encoderReply = (m) => (m.bytes ? resolve(m.bytes) : reject(new Error(m.message ?? 'no encoder')));
+        send({ type: 'encoder' });
+      });
+    },
+  };
+});

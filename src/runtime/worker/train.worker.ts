@@ -1,0 +1,79 @@
+/**
+ * The training worker: the same compiled program as the CLI, on the best
+ * backend the browser has. The page never does tensor work; it sends
+ * start/pause/resume/stop and receives metrics (protocol.ts).
+ */
+import { parseGraph, type GraphDoc } from '../../graph';
+import { validate } from '../../nodes';
+import { loadEmbeddedFashionMnist } from '../data/embedded';
+import { encoderTensors } from '../export';
+import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
+import { encodeSafetensors } from '../safetensors';
+import { selectBackend } from '../tf/backends';
+import { loadTfBrowser } from '../tf/browser';
+import type { FromWorker, RunSettings, ToWorker } from './protocol';
+
+const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
+let program: TrainingProgram | undefined;
+let paused = false;
+let stopped = false;
+let resume: (() => void) | undefined;
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'start') void run(message.doc, message.settings);
+  else if (message.type === 'pause') paused = true;
+  else if (message.type === 'resume') { paused = false; resume?.(); }
+  else if (message.type === 'stop') { stopped = true; paused = false; resume?.(); }
+  else if (message.type === 'encoder') void sendEncoder();
+};
+
+async function run(text: string, settings: RunSettings) {
+  try {
+    const parsed = parseGraph(text);
+    if (!parsed.ok) throw new Error(parsed.errors[0].message);
+    post({ type: 'status', text: 'starting tfjs…' });
+    const tf = await loadTfBrowser();
+    const backend = await selectBackend(tf, settings.backend);
+    post({ type: 'backend', name: backend.name, reason: backend.reason });
+    post({ type: 'status', text: 'loading data…' });
+    const dataset = await loadEmbeddedFashionMnist(import.meta.env.BASE_URL);
+    program?.dispose();
+    program = compile(parsed.doc, { dataset, steps: settings.steps, batchSize: settings.batchSize, seed: settings.seed });
+    program.init();
+    post({ type: 'status', text: backend.name === 'webgpu' ? 'compiling shaders (the first step is slow)…' : 'training…' });
+    for (let k = 0; k < settings.steps && !stopped; k++) {
+      // On wasm and cpu a step settles in microtasks only: without a macrotask turn, pause/stop would wait for the whole run.
+      await new Promise((r) => setTimeout(r, 0));
+      if (paused) await new Promise<void>((r) => { resume = r; });
+      if (stopped) break;
+      const metrics = await program.step(k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined);
+      post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors });
+      if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0) post({ type: 'eval', step: metrics.step, knnTop1: (await program.evaluate({ bank: 2000, queries: 1000 })).knnTop1 });
+    }
+    post({ type: 'done', reason: stopped ? 'stopped' : 'completed' });
+  } catch (e) {
+    const step = e instanceof NonFiniteLossError ? e.step : undefined;
+    post({ type: 'failed', message: e instanceof Error ? e.message : String(e), step });
+  }
+}
+
+/**
+ * Fault injection: every augment node's views become NaN, so the loss is NaN
+ * while still depending on the weights (a constant loss would have no gradient).
+ */
+function nanViews(doc: GraphDoc, batch: number, tf: Awaited<ReturnType<typeof loadTfBrowser>>): Overrides {
+  const shapes = validate(doc).shapes;
+  return new Map(doc.nodes.filter((n) => n.type === 'augment').map((n) => {
+    const views = shapes.get(n.id)?.outputs.views;
+    const dims = views?.kind === 'tensor' ? views.dims.map((d) => (d === 'B' ? batch : d)) : [];
+    return [n.id, { views: tf.fill(dims, Number.NaN) }];
+  }));
+}
+
+/** The encoder as safetensors (PyTorch layout): the last good weights, also after a failed step. */
+async function sendEncoder() {
+  if (!program) return post({ type: 'encoder', bytes: undefined, message: 'nothing trained yet' });
+  const bytes = encodeSafetensors(await encoderTensors(program), { format: 'siamese-studio encoder', steps: String(program.stepsDone) });
+  post({ type: 'encoder', bytes }, [bytes.buffer as ArrayBuffer]);
+}

@@ -1,0 +1,117 @@
+/** Issue 5 (first part): training in a Web Worker from the editor, on wasm and on WebGPU (SwiftShader). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { decodeSafetensors } from '../../src/runtime/safetensors';
+import { encoderTensors } from '../../src/runtime/export';
+import { compile } from '../../src/runtime/program';
+import { loadTfNode } from '../../src/runtime/tf/node';
+import type { Studio } from '../helpers/browser';
+import { nodeLocator, openEditor } from '../helpers/editor';
+import { syntheticDataset } from '../helpers/runtime';
+import { template } from '../helpers/docs';
+import type { Page } from 'playwright-core';
+
+async function train(page: Page, backend: string, steps: number, batch = 16) {
+  await page.getByTestId('train-steps').fill(String(steps));
+  await page.getByTestId('train-batch').fill(String(batch));
+  await page.getByTestId('train-backend-choice').selectOption(backend);
+  await page.getByTestId('train-start').click();
+}
+const status = (page: Page) => page.getByTestId('train-status').getAttribute('data-status');
+const stepShown = async (page: Page) => Number(await page.getByTestId('progress').getAttribute('data-step'));
+
+describe('training from the editor (wasm)', () => {
+  let studio: Studio;
+  beforeAll(async () => { studio = await openEditor(); });
+  afterAll(async () => { await studio?.close(); });
+
+  it('refuses to start while the graph has errors, and says which', async () => {
+    const { page } = studio;
+    await page.getByTestId('new').click();
+    await page.getByTestId('train-start').click();
+    expect(await page.getByTestId('train-message').textContent()).toMatch(/^The graph has 1 error: .*loss/);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('node').count()).toBe(7);
+  });
+
+  it('trains SimSiam 3 steps on wasm: loss, collapse std and progress update; the badge says wasm; tensors flat', async () => {
+    const { page } = studio;
+    await train(page, 'wasm', 3);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('train-backend').textContent()).toBe('wasm');
+    expect(await stepShown(page)).toBe(3);
+    const loss = Number(await page.getByTestId('metric-loss').textContent());
+    expect(loss).toBeGreaterThanOrEqual(-1);
+    expect(loss).toBeLessThan(0);
+    const std = Number(await page.getByTestId('metric-collapse').textContent());
+    expect(std).toBeGreaterThan(0);
+    expect(std).toBeLessThan(0.2);
+    const counts = (await page.getByTestId('num-tensors').getAttribute('data-history'))!.split(',').map(Number);
+    expect(counts).toHaveLength(3);
+    expect(new Set(counts).size).toBe(1);
+  });
+
+  it('downloads encoder.safetensors: a valid file holding the encoder\'s tensors', async () => {
+    const { page } = studio;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-encoder').click()]);
+    expect(download.suggestedFilename()).toBe('encoder.safetensors');
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync((await download.path())!)), 'encoder.safetensors');
+    expect(metadata.steps).toBe('3');
+    await loadTfNode();
+    const program = compile(template('simsiam'), { dataset: syntheticDataset(), batchSize: 4, steps: 1 });
+    program.init();
+    const expected = await encoderTensors(program);
+    program.dispose();
+    expect(Object.keys(tensors).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, t] of Object.entries(expected)) expect(tensors[name].shape, name).toEqual(t.shape);
+  });
+
+  it('keeps the canvas interactive during a run; Stop ends it within one step; editing marks the run stale', async () => {
+    const { page } = studio;
+    await train(page, 'wasm', 200);
+    await expect.poll(() => stepShown(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
+    const title = nodeLocator(page, 'loss').getByTestId('title');
+    const before = (await title.boundingBox())!;
+    await page.mouse.move(before.x + 10, before.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(before.x + 90, before.y + 65, { steps: 6 });
+    await page.mouse.up();
+    const after = (await title.boundingBox())!;
+    expect(after.x - before.x).toBeGreaterThan(40);
+    await expect.poll(() => page.getByTestId('train-stale').count()).toBe(1);
+    const atStop = await stepShown(page);
+    await page.getByTestId('train-stop').click();
+    await expect.poll(() => status(page), { timeout: 60_000 }).toBe('stopped');
+    expect(await stepShown(page)).toBeLessThanOrEqual(atStop + 1);
+  }, 240_000);
+
+  it('stops a run whose loss turns NaN with the message, and the last good encoder still downloads', async () => {
+    const { page } = studio;
+    await page.goto(`${studio.url}?inject-nan-at=4`);
+    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await train(page, 'wasm', 10);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
+    expect(await page.getByTestId('train-message').textContent()).toBe('loss is NaN at step 4: training stopped (step 4\'s update was not applied)');
+    expect(await stepShown(page)).toBe(3);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-encoder').click()]);
+    const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync((await download.path())!)), 'encoder.safetensors');
+    expect(metadata.steps).toBe('3');
+    for (const t of Object.values(tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
+  }, 300_000);
+});
+
+describe('training from the editor (webgpu, SwiftShader)', () => {
+  let studio: Studio;
+  beforeAll(async () => { studio = await openEditor(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']); });
+  afterAll(async () => { await studio?.close(); });
+
+  it('trains SimSiam 3 steps on webgpu: metrics on screen, the badge says webgpu', async () => {
+    const { page } = studio;
+    await train(page, 'webgpu', 3, 8);
+    await expect.poll(() => status(page), { timeout: 240_000, interval: 2000 }).toBe('completed');
+    expect(await page.getByTestId('train-backend').textContent()).toBe('webgpu');
+    expect(await stepShown(page)).toBe(3);
+    expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
+    expect(Number(await page.getByTestId('metric-collapse').textContent())).toBeGreaterThan(0);
+  }, 300_000);
+});
