@@ -6,7 +6,8 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
 import { serializeGraph } from '../../graph';
 import type { StepMetrics } from '../../runtime/program';
-import type { FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
+import { isCollapsed } from '../../runtime/collapse';
+import type { EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
 import { useDocumentStore } from './document';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
@@ -20,6 +21,8 @@ export const useTraining = defineStore('training', () => {
   const steps = shallowRef<StepMetrics[]>([]);
   const evals = shallowRef<{ step: number; knnTop1: number }[]>([]);
   const totalSteps = ref(0);
+  /** The batch size of the current run (the settings may change after it starts). */
+  const runBatch = ref<number>();
   const numTensors = ref<number[]>([]);
   const startedAt = ref(0);
   /** The document changed since this run started: its results describe the old graph. */
@@ -73,6 +76,7 @@ export const useTraining = defineStore('training', () => {
     stale.value = false;
     runDoc = documentStore.doc;
     totalSteps.value = settings.value.steps;
+    runBatch.value = settings.value.batchSize;
     status.value = 'starting';
     message.value = 'starting…';
     const injectNanAt = Number(new URLSearchParams(location.search).get('inject-nan-at')) || undefined;
@@ -81,18 +85,35 @@ export const useTraining = defineStore('training', () => {
   }
 
   return {
-    settings, status, message, backend, steps, evals, totalSteps, numTensors, stale, active, last, etaSeconds,
+    settings, status, message, backend, steps, evals, totalSteps, runBatch, numTensors, stale, active, last, etaSeconds,
     start,
     pause() { if (status.value === 'running') { send({ type: 'pause' }); status.value = 'paused'; } },
     resume() { if (status.value === 'paused') { send({ type: 'resume' }); status.value = 'running'; } },
     stop() { if (active.value) send({ type: 'stop' }); },
-    /** The encoder's weights (safetensors) from the worker: the last good ones, also after a failure. */
-    encoder(): Promise<Uint8Array> {
+    /** The encoder's files from the worker: the last good weights, also after a failure. */
+    encoder(format: EncoderFormat): Promise<FileOut[]> {
       return new Promise((resolve, reject) => {
         if (!worker) return reject(new Error('nothing trained yet'));
-        encoderReply = (m) => (m.bytes ? resolve(m.bytes) : reject(new Error(m.message ?? 'no encoder')));
-        send({ type: 'encoder' });
+        encoderReply = (m) => (m.files.length ? resolve(m.files) : reject(new Error(m.message ?? 'no encoder')));
+        send({ type: 'encoder', format });
       });
+    },
+    /** The metrics as CSV: one row per step; kNN on the steps it was evaluated. */
+    csv(): string {
+      const knn = new Map(evals.value.map((e) => [e.step, e.knnTop1]));
+      const cols = ['step', 'loss', 'collapseStd', 'stdReference', 'effRank', 'encoderEffRank', 'lr', 'tau', 'imagesPerSec'] as const;
+      const cell = (v: number | undefined) => (v === undefined ? '' : String(v));
+      return [[...cols, 'knnTop1'].join(','), ...steps.value.map((s) => [...cols.map((c) => cell(s[c])), cell(knn.get(s.step))].join(','))].join('\n') + '\n';
+    },
+    /** The run report: the document as trained, the settings, the backend and the final metrics. */
+    report(): string {
+      const final = steps.value.at(-1);
+      const rank = [...steps.value].reverse().find((s) => s.effRank !== undefined);
+      return JSON.stringify({
+        format: 'siamese-studio.run-report', document: runDoc, settings: { ...settings.value, batchSize: runBatch.value }, backend: backend.value,
+        status: status.value, message: message.value, steps: final?.step ?? 0, final, effRank: rank?.effRank, encoderEffRank: rank?.encoderEffRank,
+        knn: evals.value, collapsed: final ? isCollapsed(final.collapseStd, rank?.effRank, final.dim) : undefined,
+      }, null, 2) + '\n';
     },
   };
 });

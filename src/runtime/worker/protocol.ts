@@ -18,7 +18,11 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'encoder' };
+  | { type: 'encoder'; format: EncoderFormat };
+
+/** safetensors: encoder.safetensors (PyTorch names and layout); tfjs: model.json + weights.bin (a LayersModel). */
+export type EncoderFormat = 'safetensors' | 'tfjs';
+export interface FileOut { name: string; bytes: Uint8Array }
 
 export type FromWorker =
   | { type: 'status'; text: string }
@@ -27,4 +31,4 @@ export type FromWorker =
   | { type: 'eval'; step: number; knnTop1: number }
   | { type: 'done'; reason: 'completed' | 'stopped' }
   | { type: 'failed'; message: string; step?: number }
-  | { type: 'encoder'; bytes: Uint8Array | undefined; message?: string };
+  | { type: 'encoder'; files: FileOut[]; message?: string };

@@ -6,12 +6,13 @@
 import { parseGraph, type GraphDoc } from '../../graph';
 import { validate } from '../../nodes';
 import { loadEmbeddedFashionMnist } from '../data/embedded';
-import { encoderTensors } from '../export';
+import { version_core } from '@tensorflow/tfjs-core';
+import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
 import { loadTfBrowser } from '../tf/browser';
-import type { FromWorker, RunSettings, ToWorker } from './protocol';
+import type { EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 let program: TrainingProgram | undefined;
@@ -25,7 +26,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
   else if (message.type === 'pause') paused = true;
   else if (message.type === 'resume') { paused = false; resume?.(); }
   else if (message.type === 'stop') { stopped = true; paused = false; resume?.(); }
-  else if (message.type === 'encoder') void sendEncoder();
+  else if (message.type === 'encoder') void sendEncoder(message.format);
 };
 
 async function run(text: string, settings: RunSettings) {
@@ -71,9 +72,15 @@ function nanViews(doc: GraphDoc, batch: number, tf: Awaited<ReturnType<typeof lo
   }));
 }
 
-/** The encoder as safetensors (PyTorch layout): the last good weights, also after a failed step. */
-async function sendEncoder() {
-  if (!program) return post({ type: 'encoder', bytes: undefined, message: 'nothing trained yet' });
-  const bytes = encodeSafetensors(await encoderTensors(program), { format: 'siamese-studio encoder', steps: String(program.stepsDone) });
-  post({ type: 'encoder', bytes }, [bytes.buffer as ArrayBuffer]);
+/** The encoder's files: the last good weights, also after a failed step. */
+async function sendEncoder(format: EncoderFormat) {
+  if (!program) return post({ type: 'encoder', files: [], message: 'nothing trained yet' });
+  let files: FileOut[];
+  if (format === 'safetensors') {
+    files = [{ name: 'encoder.safetensors', bytes: encodeSafetensors(await encoderTensors(program), { format: 'siamese-studio encoder', steps: String(program.stepsDone) }) }];
+  } else {
+    const model = await encoderModel(program, version_core);
+    files = [{ name: 'model.json', bytes: new TextEncoder().encode(model.modelJson) }, { name: 'weights.bin', bytes: model.weightsBin }];
+  }
+  post({ type: 'encoder', files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
 }
