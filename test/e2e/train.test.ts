@@ -142,4 +142,19 @@ describe('training from the editor (webgpu, SwiftShader)', () => {
     expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
     expect(Number(await page.getByTestId('metric-collapse').textContent())).toBeGreaterThan(0);
   }, 300_000);
+
+  it('ends the run with a message when the WebGPU device is lost (device.destroy()), and continues on wasm from the last checkpoint', async () => {
+    const { page } = studio;
+    await page.goto(`${studio.url}?lose-device-at=2`);
+    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await train(page, 'webgpu', 3, 8);
+    await expect.poll(() => status(page), { timeout: 240_000, interval: 2000 }).toBe('failed');
+    expect(await page.getByTestId('train-message').textContent()).toMatch(/^the WebGPU device was lost \(destroyed.*\); the run stopped at step 1$/);
+    expect(await page.getByTestId('train-continue').textContent()).toContain('Continue on wasm from step 1');
+    await page.getByTestId('train-continue').click();
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('train-backend').textContent()).toBe('wasm');
+    expect(await stepShown(page)).toBe(3);
+    expect(await page.getByTestId('chart-loss').count()).toBe(1); // the dashboard kept the steps before the checkpoint
+  }, 300_000);
 });

@@ -7,6 +7,7 @@ import { computed, ref, shallowRef, watch } from 'vue';
 import { serializeGraph } from '../../graph';
 import type { StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
+import type { CheckpointFiles } from '../../runtime/checkpoint';
 import type { EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
 import { useDocumentStore } from './document';
 
@@ -14,7 +15,7 @@ export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed'
 
 export const useTraining = defineStore('training', () => {
   const documentStore = useDocumentStore();
-  const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 0 });
+  const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 0, checkpointEvery: 10 });
   const status = ref<RunStatus>('idle');
   const message = ref('');
   const backend = ref<{ name: string; reason: string }>();
@@ -27,6 +28,9 @@ export const useTraining = defineStore('training', () => {
   const startedAt = ref(0);
   /** The document changed since this run started: its results describe the old graph. */
   const stale = ref(false);
+  /** The latest checkpoint the worker sent: where a failed run can continue from. */
+  const checkpoint = shallowRef<{ step: number; files: CheckpointFiles }>();
+  const deviceLost = ref(false);
   let worker: Worker | undefined;
   let encoderReply: ((m: Extract<FromWorker, { type: 'encoder' }>) => void) | undefined;
   let runDoc: unknown;
@@ -53,7 +57,8 @@ export const useTraining = defineStore('training', () => {
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
     } else if (m.type === 'eval') evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }];
     else if (m.type === 'done') { status.value = m.reason; message.value = m.reason === 'completed' ? 'Training completed.' : `Stopped after step ${last.value?.step ?? 0}.`; }
-    else if (m.type === 'failed') { status.value = 'failed'; message.value = m.message; }
+    else if (m.type === 'checkpoint') checkpoint.value = { step: m.step, files: m.files };
+    else if (m.type === 'failed') { status.value = 'failed'; message.value = m.message; deviceLost.value = m.deviceLost ?? false; }
     else if (m.type === 'encoder') encoderReply?.(m);
   }
 
@@ -65,27 +70,46 @@ export const useTraining = defineStore('training', () => {
       message.value = `The graph has ${errors.length} error${errors.length > 1 ? 's' : ''}: ${errors.slice(0, 3).map((p) => (p.node ? `${p.node}: ${p.message}` : p.message)).join('; ')}`;
       return false;
     }
+    steps.value = [];
+    evals.value = [];
+    checkpoint.value = undefined;
+    stale.value = false;
+    runDoc = documentStore.doc;
+    launch(serializeGraph(documentStore.doc), undefined);
+    return true;
+  }
+
+  /** Continues the failed run from its last checkpoint on `backendChoice` (a fresh worker: a lost GPU device cannot be reused). */
+  function continueFrom(backendChoice: RunSettings['backend']) {
+    const saved = checkpoint.value;
+    if (!saved || !runDoc) return;
+    steps.value = steps.value.filter((s) => s.step <= saved.step);
+    evals.value = evals.value.filter((e) => e.step <= saved.step);
+    settings.value = { ...settings.value, backend: backendChoice };
+    launch(serializeGraph(runDoc as Parameters<typeof serializeGraph>[0]), saved.files);
+  }
+
+  function launch(doc: string, resume: CheckpointFiles | undefined) {
     worker?.terminate();
     worker = new Worker(new URL('../../runtime/worker/train.worker.ts', import.meta.url), { type: 'module' });
     worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
     worker.onerror = (e) => { status.value = 'failed'; message.value = `The training worker crashed: ${e.message || 'unknown error'}`; };
-    steps.value = [];
-    evals.value = [];
     numTensors.value = [];
     backend.value = undefined;
-    stale.value = false;
-    runDoc = documentStore.doc;
+    deviceLost.value = false;
     totalSteps.value = settings.value.steps;
     runBatch.value = settings.value.batchSize;
     status.value = 'starting';
-    message.value = 'starting…';
-    const injectNanAt = Number(new URLSearchParams(location.search).get('inject-nan-at')) || undefined;
-    send({ type: 'start', doc: serializeGraph(documentStore.doc), settings: { ...settings.value, injectNanAt } });
-    return true;
+    message.value = resume ? 'continuing from the last checkpoint…' : 'starting…';
+    const query = new URLSearchParams(location.search);
+    const fault = (name: string) => Number(query.get(name)) || undefined;
+    // Fault injection applies to the first launch only: a continued run should get past it.
+    const injected = resume ? {} : { injectNanAt: fault('inject-nan-at'), loseDeviceAt: fault('lose-device-at') };
+    send({ type: 'start', doc, settings: { ...settings.value, ...injected }, resume: resume && { json: resume.json, tensors: resume.tensors.slice() } });
   }
 
   return {
-    settings, status, message, backend, steps, evals, totalSteps, runBatch, numTensors, stale, active, last, etaSeconds,
+    settings, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
     start,
     pause() { if (status.value === 'running') { send({ type: 'pause' }); status.value = 'paused'; } },
     resume() { if (status.value === 'paused') { send({ type: 'resume' }); status.value = 'running'; } },

@@ -1,5 +1,6 @@
 /** Messages between the page and the training worker. Plain data only (structured clone). */
 import type { BackendChoice } from '../tf/backends';
+import type { CheckpointFiles } from '../checkpoint';
 import type { StepMetrics } from '../program';
 
 export interface RunSettings {
@@ -9,12 +10,16 @@ export interface RunSettings {
   seed: number;
   /** kNN evaluation every N steps (0: only at the end of the run, when it completes). */
   evalEvery: number;
+  /** A checkpoint goes to the page after step 1 and every N steps (to continue elsewhere after a failure). */
+  checkpointEvery: number;
   /** Fault injection (the page's `?inject-nan-at=K`): step K's loss is made NaN, to exercise the failure path. */
   injectNanAt?: number;
+  /** Fault injection (the page's `?lose-device-at=K`): the WebGPU device is destroyed before step K. */
+  loseDeviceAt?: number;
 }
 
 export type ToWorker =
-  | { type: 'start'; doc: string; settings: RunSettings }
+  | { type: 'start'; doc: string; settings: RunSettings; resume?: CheckpointFiles }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -30,5 +35,6 @@ export type FromWorker =
   | { type: 'step'; metrics: StepMetrics; totalSteps: number; numTensors: number }
   | { type: 'eval'; step: number; knnTop1: number }
   | { type: 'done'; reason: 'completed' | 'stopped' }
-  | { type: 'failed'; message: string; step?: number }
+  | { type: 'checkpoint'; step: number; files: CheckpointFiles }
+  | { type: 'failed'; message: string; step?: number; deviceLost?: boolean }
   | { type: 'encoder'; files: FileOut[]; message?: string };

@@ -5,6 +5,7 @@
  */
 import { parseGraph, type GraphDoc } from '../../graph';
 import { validate } from '../../nodes';
+import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../checkpoint';
 import { loadEmbeddedFashionMnist } from '../data/embedded';
 import { version_core } from '@tensorflow/tfjs-core';
 import { encoderModel, encoderTensors } from '../export';
@@ -18,18 +19,19 @@ const post = (message: FromWorker, transfer: Transferable[] = []) => (self as un
 let program: TrainingProgram | undefined;
 let paused = false;
 let stopped = false;
-let resume: (() => void) | undefined;
+let wake: (() => void) | undefined;
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
-  if (message.type === 'start') void run(message.doc, message.settings);
+  if (message.type === 'start') void run(message.doc, message.settings, message.resume);
   else if (message.type === 'pause') paused = true;
-  else if (message.type === 'resume') { paused = false; resume?.(); }
-  else if (message.type === 'stop') { stopped = true; paused = false; resume?.(); }
+  else if (message.type === 'resume') { paused = false; wake?.(); }
+  else if (message.type === 'stop') { stopped = true; paused = false; wake?.(); }
   else if (message.type === 'encoder') void sendEncoder(message.format);
 };
 
-async function run(text: string, settings: RunSettings) {
+async function run(text: string, settings: RunSettings, resume?: CheckpointFiles) {
+  let deviceLost: string | undefined;
   try {
     const parsed = parseGraph(text);
     if (!parsed.ok) throw new Error(parsed.errors[0].message);
@@ -37,25 +39,35 @@ async function run(text: string, settings: RunSettings) {
     const tf = await loadTfBrowser();
     const backend = await selectBackend(tf, settings.backend);
     post({ type: 'backend', name: backend.name, reason: backend.reason });
+    const device = backend.name === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : undefined;
+    void device?.lost.then((info) => { deviceLost = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`; });
     post({ type: 'status', text: 'loading data…' });
     const dataset = await loadEmbeddedFashionMnist(import.meta.env.BASE_URL);
     program?.dispose();
     program = compile(parsed.doc, { dataset, steps: settings.steps, batchSize: settings.batchSize, seed: settings.seed });
     program.init();
+    if (resume) loadCheckpoint(program, resume, 'checkpoint');
     post({ type: 'status', text: backend.name === 'webgpu' ? 'compiling shaders (the first step is slow)…' : 'training…' });
-    for (let k = 0; k < settings.steps && !stopped; k++) {
+    for (let k = program.stepsDone; k < settings.steps && !stopped; k++) {
       // On wasm and cpu a step settles in microtasks only: without a macrotask turn, pause/stop would wait for the whole run.
       await new Promise((r) => setTimeout(r, 0));
-      if (paused) await new Promise<void>((r) => { resume = r; });
+      if (paused) await new Promise<void>((r) => { wake = r; });
       if (stopped) break;
+      if (k + 1 === settings.loseDeviceAt) device?.destroy();
       const metrics = await program.step(k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined);
       post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors });
+      if (metrics.step === 1 || metrics.step % settings.checkpointEvery === 0) {
+        const files = await saveCheckpoint(program);
+        if (files) post({ type: 'checkpoint', step: metrics.step, files }, [files.tensors.buffer as ArrayBuffer]);
+      }
       if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0) post({ type: 'eval', step: metrics.step, knnTop1: (await program.evaluate({ bank: 2000, queries: 1000 })).knnTop1 });
     }
     post({ type: 'done', reason: stopped ? 'stopped' : 'completed' });
   } catch (e) {
     const step = e instanceof NonFiniteLossError ? e.step : undefined;
-    post({ type: 'failed', message: e instanceof Error ? e.message : String(e), step });
+    await new Promise((r) => setTimeout(r, 0)); // let device.lost settle: it explains the error that follows it
+    if (deviceLost) post({ type: 'failed', message: `${deviceLost}; the run stopped at step ${program?.stepsDone ?? 0}`, deviceLost: true });
+    else post({ type: 'failed', message: e instanceof Error ? e.message : String(e), step });
   }
 }
 
