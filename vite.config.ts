@@ -17,7 +17,7 @@ export default defineConfig({
     include: [
       'elkjs/lib/elk.bundled.js',
       '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients',
-      '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu',
     ],
   },
   // Build the worker as an ES module (tfjs's backends are split into chunks).

@@ -1,6 +1,8 @@
 /** Issue 5 (first part): training in a Web Worker from the editor, on wasm and on WebGPU (SwiftShader). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeSafetensors } from '../../src/runtime/safetensors';
 import { encoderTensors } from '../../src/runtime/export';
 import { compile } from '../../src/runtime/program';
@@ -16,6 +18,25 @@ async function train(page: Page, backend: string, steps: number, batch = 16) {
   await page.getByTestId('train-batch').fill(String(batch));
   await page.getByTestId('train-backend-choice').selectOption(backend);
   await page.getByTestId('train-start').click();
+}
+/** A 24-bit BMP (bottom-up rows padded to 4 bytes): an image format createImageBitmap reads, written without a library. */
+function bmp(width: number, height: number, pixel: (x: number, y: number) => readonly number[]): Buffer {
+  const row = Math.ceil((width * 3) / 4) * 4;
+  const out = Buffer.alloc(54 + row * height);
+  out.write('BM', 0);
+  out.writeUInt32LE(out.length, 2);
+  out.writeUInt32LE(54, 10);
+  out.writeUInt32LE(40, 14);
+  out.writeInt32LE(width, 18);
+  out.writeInt32LE(height, 22);
+  out.writeUInt16LE(1, 26);
+  out.writeUInt16LE(24, 28);
+  out.writeUInt32LE(row * height, 34);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const [r, g, b] = pixel(x, y);
+    out.set([b, g, r], 54 + (height - 1 - y) * row + x * 3);
+  }
+  return out;
 }
 const status = (page: Page) => page.getByTestId('train-status').getAttribute('data-status');
 const stepShown = async (page: Page) => Number(await page.getByTestId('progress').getAttribute('data-step'));
@@ -49,6 +70,16 @@ describe('training from the editor (wasm)', () => {
     const counts = (await page.getByTestId('num-tensors').getAttribute('data-history'))!.split(',').map(Number);
     expect(counts).toHaveLength(3);
     expect(new Set(counts).size).toBe(1);
+  });
+
+  it('auto passes over GPU backends that run on a software renderer, and says why', async () => {
+    const { page } = studio;
+    await train(page, 'auto', 1);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('train-backend').textContent()).toBe('wasm');
+    expect(await page.getByTestId('train-backend').getAttribute('title')).toMatch(/^best available \(webgpu: .*; webgl: software renderer \(.*SwiftShader.*\): slower than wasm\)$/);
+    await train(page, 'wasm', 3); // the tests below read this run
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
   });
 
   it('downloads encoder.safetensors: a valid file holding the encoder\'s tensors', async () => {
@@ -87,6 +118,55 @@ describe('training from the editor (wasm)', () => {
     expect(report).toMatchObject({ format: 'siamese-studio.run-report', steps: 3, status: 'completed', backend: { name: 'wasm' }, settings: { batchSize: 16, steps: 3 } });
     expect(report.document.name).toBe('SimSiam');
     expect(report.final.loss).toBe(Number(csv[3].split(',')[1]));
+  });
+
+  it('shows what the network sees: 8 images and each augmented view of them', async () => {
+    const { page } = studio;
+    await page.getByTestId('train-preview').click();
+    const canvas = page.getByTestId('view-pairs');
+    await canvas.waitFor({ timeout: 60_000 });
+    expect(await canvas.getAttribute('data-rows')).toBe('3');
+    expect(await canvas.getAttribute('data-columns')).toBe('8');
+    // The rows differ: the views are augmented, not copies of the images.
+    const rowMeans = await canvas.evaluate((el: HTMLCanvasElement) => {
+      const ctx = el.getContext('2d')!;
+      const h = el.height / 3;
+      return [0, 1, 2].map((r) => { const d = ctx.getImageData(0, r * h, el.width, h).data; let s = 0; for (let i = 0; i < d.length; i += 4) s += d[i]; return s / (d.length / 4); });
+    });
+    expect(rowMeans.every((m) => m > 1)).toBe(true);
+    expect(new Set(rowMeans.map((m) => m.toFixed(1))).size).toBe(3);
+  });
+
+  it('trains on Fashion-MNIST IDX files chosen from disk (the full 60k train split)', async () => {
+    const { page } = studio;
+    const dir = '/usr/share/datasets/fashion-mnist';
+    await page.getByTestId('train-data-files').setInputFiles(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => `${dir}/${f}`));
+    await expect.poll(() => page.getByTestId('train-data').textContent()).toContain('4 files');
+    await train(page, 'wasm', 2);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on fashion-mnist, 60000 images');
+  });
+
+  it('trains on a folder of images decoded and resized in the browser, its sub-folders as classes', async () => {
+    const { page } = studio;
+    const root = join(mkdtempSync(join(tmpdir(), 'images-')), 'shapes');
+    for (const [cls, colour] of [['red', [220, 30, 30]], ['blue', [30, 30, 220]]] as const) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let i = 0; i < 12; i++) writeFileSync(join(root, cls, `${i}.bmp`), bmp(40 + i, 30, (x, y) => ((x + y + i) % 7 < 3 ? colour : [240, 240, 240])));
+    }
+    writeFileSync(join(root, 'notes.txt'), 'not an image');
+    const doc = template('simsiam');
+    doc.name = 'SimSiam on a folder';
+    doc.nodes.find((n) => n.type === 'dataset')!.params = { source: 'image-folder', size: 28, channels: 1 };
+    await page.getByTestId('import-json').setInputFiles({ name: 'folder.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    const ok = page.getByTestId('confirm-ok');
+    await ok.waitFor({ timeout: 1000 }).then(() => ok.click(), () => undefined);
+    await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('SimSiam on a folder');
+    await page.getByTestId('train-data-folder').setInputFiles(root);
+    await expect.poll(() => page.getByTestId('train-data').textContent()).toContain('folder: 25 files');
+    await train(page, 'wasm', 2, 8);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on image folder (2 classes), 24 images');
   });
 
   it('keeps the canvas interactive during a run; Stop ends it within one step; editing marks the run stale', async () => {

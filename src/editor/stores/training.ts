@@ -8,7 +8,7 @@ import { serializeGraph } from '../../graph';
 import type { StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
 import type { CheckpointFiles } from '../../runtime/checkpoint';
-import type { EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
+import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
 import { useDocumentStore } from './document';
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
@@ -31,6 +31,10 @@ export const useTraining = defineStore('training', () => {
   /** The latest checkpoint the worker sent: where a failed run can continue from. */
   const checkpoint = shallowRef<{ step: number; files: CheckpointFiles }>();
   const deviceLost = ref(false);
+  /** The user's data (files or an image folder), or undefined for the embedded set. */
+  const data = shallowRef<DataInput>();
+  const dataLabel = ref('');
+  const dataInfo = ref('');
   let worker: Worker | undefined;
   let encoderReply: ((m: Extract<FromWorker, { type: 'encoder' }>) => void) | undefined;
   let runDoc: unknown;
@@ -57,6 +61,7 @@ export const useTraining = defineStore('training', () => {
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
     } else if (m.type === 'eval') evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }];
     else if (m.type === 'done') { status.value = m.reason; message.value = m.reason === 'completed' ? 'Training completed.' : `Stopped after step ${last.value?.step ?? 0}.`; }
+    else if (m.type === 'data') dataInfo.value = `${m.name}, ${m.count} images${m.note ? ` — ${m.note}` : ''}`;
     else if (m.type === 'checkpoint') checkpoint.value = { step: m.step, files: m.files };
     else if (m.type === 'failed') { status.value = 'failed'; message.value = m.message; deviceLost.value = m.deviceLost ?? false; }
     else if (m.type === 'encoder') encoderReply?.(m);
@@ -91,7 +96,7 @@ export const useTraining = defineStore('training', () => {
 
   function launch(doc: string, resume: CheckpointFiles | undefined) {
     worker?.terminate();
-    worker = new Worker(new URL('../../runtime/worker/train.worker.ts', import.meta.url), { type: 'module' });
+    worker = newWorker();
     worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
     worker.onerror = (e) => { status.value = 'failed'; message.value = `The training worker crashed: ${e.message || 'unknown error'}`; };
     numTensors.value = [];
@@ -105,10 +110,28 @@ export const useTraining = defineStore('training', () => {
     const fault = (name: string) => Number(query.get(name)) || undefined;
     // Fault injection applies to the first launch only: a continued run should get past it.
     const injected = resume ? {} : { injectNanAt: fault('inject-nan-at'), loseDeviceAt: fault('lose-device-at') };
-    send({ type: 'start', doc, settings: { ...settings.value, ...injected }, resume: resume && { json: resume.json, tensors: resume.tensors.slice() } });
+    send({ type: 'start', doc, settings: { ...settings.value, ...injected }, data: data.value, resume: resume && { json: resume.json, tensors: resume.tensors.slice() } });
+  }
+
+  const newWorker = () => new Worker(new URL('../../runtime/worker/train.worker.ts', import.meta.url), { type: 'module' });
+
+  /** "What the network sees": the originals and the augment views of 8 images, from a short-lived worker of its own. */
+  function preview(): Promise<{ pixels: Float32Array; shape: number[] }> {
+    const w = newWorker();
+    return new Promise<{ pixels: Float32Array; shape: number[] }>((resolve, reject) => {
+      w.onmessage = (e: MessageEvent<FromWorker>) => {
+        if (e.data.type === 'preview') resolve(e.data);
+        else if (e.data.type === 'failed') reject(new Error(e.data.message));
+      };
+      w.onerror = (e) => reject(new Error(e.message || 'the preview worker crashed'));
+      w.postMessage({ type: 'preview', doc: serializeGraph(documentStore.doc), data: data.value, seed: settings.value.seed } satisfies ToWorker);
+    }).finally(() => w.terminate());
   }
 
   return {
+    data, dataLabel, dataInfo, preview,
+    /** Uses the user's data from now on (undefined: the embedded set). */
+    useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
     settings, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
     start,
     pause() { if (status.value === 'running') { send({ type: 'pause' }); status.value = 'paused'; } },

@@ -1,11 +1,12 @@
 /**
- * tfjs in the browser (page or Web Worker): gradients, and the webgpu, wasm
- * and cpu backends. The wasm binaries are located explicitly (NOTES-tfjs.md:
+ * tfjs in the browser (page or Web Worker): gradients, and the webgpu, webgl,
+ * wasm and cpu backends. The wasm binaries are located explicitly (NOTES-tfjs.md:
  * without setWasmPaths a worker fetches index.html instead of the .wasm).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -17,3 +18,27 @@ setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm
 registerWasmTrainingKernels();
 
 export const loadTfBrowser = async (): Promise<typeof tf> => tf;
+
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i;
+
+/**
+ * The GPU backends that run on a software renderer here (SwiftShader and
+ * the like), with why `auto` should pass them over: on a CPU they are far
+ * slower than wasm (a SimSiam step at batch 16: ~1 s on wasm, ~15 s on
+ * webgl and ~30 s on webgpu through SwiftShader, 2 cores).
+ */
+export async function softwareRenderers(): Promise<Record<string, string>> {
+  const avoid: Record<string, string> = {};
+  try {
+    const adapter = await (navigator as Navigator & { gpu?: GPU }).gpu?.requestAdapter();
+    const info = adapter?.info;
+    if (info && SOFTWARE.test(`${info.vendor} ${info.architecture} ${info.description}`)) avoid.webgpu = `software adapter (${info.vendor} ${info.architecture}): slower than wasm`;
+  } catch { /* no WebGPU: selectBackend finds out by itself */ }
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    const renderer = ext ? String(gl!.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : '';
+    if (SOFTWARE.test(renderer)) avoid.webgl = `software renderer (${renderer.slice(0, 60)}): slower than wasm`;
+  } catch { /* no WebGL 2 */ }
+  return avoid;
+}

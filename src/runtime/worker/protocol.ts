@@ -1,6 +1,7 @@
 /** Messages between the page and the training worker. Plain data only (structured clone). */
 import type { BackendChoice } from '../tf/backends';
 import type { CheckpointFiles } from '../checkpoint';
+import type { ImageFile } from '../data/image-folder';
 import type { StepMetrics } from '../program';
 
 export interface RunSettings {
@@ -18,8 +19,12 @@ export interface RunSettings {
   loseDeviceAt?: number;
 }
 
+/** Data from the user's disk: dataset files (Fashion-MNIST IDX, CIFAR-10 binary batches), or a folder of images. Absent: the embedded set. */
+export type DataInput = { kind: 'files'; files: FileOut[] } | { kind: 'images'; files: ImageFile[] };
+
 export type ToWorker =
-  | { type: 'start'; doc: string; settings: RunSettings; resume?: CheckpointFiles }
+  | { type: 'start'; doc: string; settings: RunSettings; data?: DataInput; resume?: CheckpointFiles }
+  | { type: 'preview'; doc: string; data?: DataInput; seed: number }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -36,5 +41,8 @@ export type FromWorker =
   | { type: 'eval'; step: number; knnTop1: number }
   | { type: 'done'; reason: 'completed' | 'stopped' }
   | { type: 'checkpoint'; step: number; files: CheckpointFiles }
+  | { type: 'data'; name: string; count: number; note?: string }
+  /** The preview: the originals and each view, [1 + V, N, H, W, C] values in 0..1. */
+  | { type: 'preview'; pixels: Float32Array; shape: number[] }
   | { type: 'failed'; message: string; step?: number; deviceLost?: boolean }
   | { type: 'encoder'; files: FileOut[]; message?: string };

@@ -6,14 +6,16 @@
 import { parseGraph, type GraphDoc } from '../../graph';
 import { validate } from '../../nodes';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../checkpoint';
-import { loadEmbeddedFashionMnist } from '../data/embedded';
 import { version_core } from '@tensorflow/tfjs-core';
 import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
-import { loadTfBrowser } from '../tf/browser';
-import type { EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
+import { loadTfBrowser, softwareRenderers } from '../tf/browser';
+import { augmentViews } from '../../nodes/nn/augment-ops';
+import { Rng } from '../../nodes/nn/rng';
+import { datasetFor } from './data';
+import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 let program: TrainingProgram | undefined;
@@ -23,26 +25,28 @@ let wake: (() => void) | undefined;
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
-  if (message.type === 'start') void run(message.doc, message.settings, message.resume);
+  if (message.type === 'start') void run(message.doc, message.settings, message.data, message.resume);
+  else if (message.type === 'preview') void preview(message.doc, message.data, message.seed);
   else if (message.type === 'pause') paused = true;
   else if (message.type === 'resume') { paused = false; wake?.(); }
   else if (message.type === 'stop') { stopped = true; paused = false; wake?.(); }
   else if (message.type === 'encoder') void sendEncoder(message.format);
 };
 
-async function run(text: string, settings: RunSettings, resume?: CheckpointFiles) {
+async function run(text: string, settings: RunSettings, data: DataInput | undefined, resume?: CheckpointFiles) {
   let deviceLost: string | undefined;
   try {
     const parsed = parseGraph(text);
     if (!parsed.ok) throw new Error(parsed.errors[0].message);
     post({ type: 'status', text: 'starting tfjs…' });
     const tf = await loadTfBrowser();
-    const backend = await selectBackend(tf, settings.backend);
+    const backend = await selectBackend(tf, settings.backend, settings.backend === 'auto' ? await softwareRenderers() : {});
     post({ type: 'backend', name: backend.name, reason: backend.reason });
     const device = backend.name === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : undefined;
     void device?.lost.then((info) => { deviceLost = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`; });
     post({ type: 'status', text: 'loading data…' });
-    const dataset = await loadEmbeddedFashionMnist(import.meta.env.BASE_URL);
+    const { dataset, note } = await datasetFor(parsed.doc, data, import.meta.env.BASE_URL);
+    post({ type: 'data', name: dataset.name, count: dataset.train.count, note });
     program?.dispose();
     program = compile(parsed.doc, { dataset, steps: settings.steps, batchSize: settings.batchSize, seed: settings.seed });
     program.init();
@@ -68,6 +72,35 @@ async function run(text: string, settings: RunSettings, resume?: CheckpointFiles
     await new Promise((r) => setTimeout(r, 0)); // let device.lost settle: it explains the error that follows it
     if (deviceLost) post({ type: 'failed', message: `${deviceLost}; the run stopped at step ${program?.stepsDone ?? 0}`, deviceLost: true });
     else post({ type: 'failed', message: e instanceof Error ? e.message : String(e), step });
+  }
+}
+
+/** "What the network sees": the first 8 images and each augment view of them, from the augment node's current settings. */
+async function preview(text: string, data: DataInput | undefined, seed: number) {
+  try {
+    const parsed = parseGraph(text);
+    if (!parsed.ok) throw new Error(parsed.errors[0].message);
+    const augment = parsed.doc.nodes.find((n) => n.type === 'augment');
+    const params = augment && validate(parsed.doc).params.get(augment.id) as { size: number; views: Parameters<typeof augmentViews>[3] } | undefined;
+    if (!params) throw new Error('the graph has no valid augment node to preview');
+    const tf = await loadTfBrowser();
+    if (!(await tf.setBackend('wasm')) && !(await tf.setBackend('cpu'))) throw new Error('no CPU backend for the preview');
+    const { dataset } = await datasetFor(parsed.doc, data, import.meta.env.BASE_URL);
+    const { train } = dataset;
+    const n = Math.min(8, train.count);
+    const per = train.height * train.width * train.channels;
+    const out = tf.tidy(() => {
+      const images = tf.tensor4d(Float32Array.from(train.images.subarray(0, n * per), (v) => v / 255), [n, train.height, train.width, train.channels]);
+      const views = augmentViews(tf, images, params.size, params.views, new Rng(seed));
+      const originals = tf.expandDims(tf.image.resizeBilinear(images, [params.size, params.size]), 0);
+      return tf.clipByValue(tf.concat([originals, views]), 0, 1);
+    });
+    const pixels = (await out.data()) as Float32Array;
+    const shape = out.shape;
+    out.dispose();
+    post({ type: 'preview', pixels, shape }, [pixels.buffer as ArrayBuffer]);
+  } catch (e) {
+    post({ type: 'failed', message: `preview: ${e instanceof Error ? e.message : String(e)}` });
   }
 }
 
