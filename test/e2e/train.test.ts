@@ -13,8 +13,9 @@ import { syntheticDataset } from '../helpers/runtime';
 import { template } from '../helpers/docs';
 import type { Page } from 'playwright-core';
 
-async function train(page: Page, backend: string, steps: number, batch = 16) {
+async function train(page: Page, backend: string, steps: number, batch = 16, evalEvery = 0) {
   await page.getByTestId('train-steps').fill(String(steps));
+  await page.getByTestId('train-eval-every').fill(String(evalEvery));
   await page.getByTestId('train-batch').fill(String(batch));
   await page.getByTestId('train-backend-choice').selectOption(backend);
   await page.getByTestId('train-start').click();
@@ -57,10 +58,13 @@ describe('training from the editor (wasm)', () => {
 
   it('trains SimSiam 3 steps on wasm: loss, collapse std and progress update; the badge says wasm; tensors flat', async () => {
     const { page } = studio;
-    await train(page, 'wasm', 3);
+    await train(page, 'wasm', 3, 16, 3);
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
     expect(await page.getByTestId('train-backend').textContent()).toBe('wasm');
     expect(await stepShown(page)).toBe(3);
+    const knn = Number((await page.getByTestId('metric-knn').textContent())!.replace(' %', ''));
+    expect(knn).toBeGreaterThan(20); // 10 classes: chance is 10 %; a random conv encoder gets far more
+    expect(knn).toBeLessThanOrEqual(100);
     const loss = Number(await page.getByTestId('metric-loss').textContent());
     expect(loss).toBeGreaterThanOrEqual(-1);
     expect(loss).toBeLessThan(0);

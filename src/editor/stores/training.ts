@@ -15,7 +15,7 @@ export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed'
 
 export const useTraining = defineStore('training', () => {
   const documentStore = useDocumentStore();
-  const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 0, checkpointEvery: 10 });
+  const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 50, checkpointEvery: 10 });
   const status = ref<RunStatus>('idle');
   const message = ref('');
   const backend = ref<{ name: string; reason: string }>();
