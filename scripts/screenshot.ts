@@ -13,6 +13,7 @@ try {
   await loadTemplate(page, 'byol');
   await page.getByTestId('fit').click();
   await page.locator('[data-testid=node][data-id=ema_enc] [data-testid=title]').click();
+  await page.locator('.sidebar').evaluate((el) => { el.scrollTop = 0; });
   await page.waitForTimeout(500);
   const file = join(root, 'docs', 'byol.png');
   await page.screenshot({ path: file });
