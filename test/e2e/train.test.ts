@@ -8,7 +8,7 @@ import { encoderTensors } from '../../src/runtime/export';
 import { compile } from '../../src/runtime/program';
 import { loadTfNode } from '../../src/runtime/tf/node';
 import type { Studio } from '../helpers/browser';
-import { nodeLocator, openEditor } from '../helpers/editor';
+import { loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
 import { syntheticDataset } from '../helpers/runtime';
 import { template } from '../helpers/docs';
 import type { Page } from 'playwright-core';
@@ -151,28 +151,6 @@ describe('training from the editor (wasm)', () => {
     expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on fashion-mnist, 60000 images');
   });
 
-  it('trains on a folder of images decoded and resized in the browser, its sub-folders as classes', async () => {
-    const { page } = studio;
-    const root = join(mkdtempSync(join(tmpdir(), 'images-')), 'shapes');
-    for (const [cls, colour] of [['red', [220, 30, 30]], ['blue', [30, 30, 220]]] as const) {
-      mkdirSync(join(root, cls), { recursive: true });
-      for (let i = 0; i < 12; i++) writeFileSync(join(root, cls, `${i}.bmp`), bmp(40 + i, 30, (x, y) => ((x + y + i) % 7 < 3 ? colour : [240, 240, 240])));
-    }
-    writeFileSync(join(root, 'notes.txt'), 'not an image');
-    const doc = template('simsiam');
-    doc.name = 'SimSiam on a folder';
-    doc.nodes.find((n) => n.type === 'dataset')!.params = { source: 'image-folder', size: 28, channels: 1 };
-    await page.getByTestId('import-json').setInputFiles({ name: 'folder.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
-    const ok = page.getByTestId('confirm-ok');
-    await ok.waitFor({ timeout: 1000 }).then(() => ok.click(), () => undefined);
-    await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('SimSiam on a folder');
-    await page.getByTestId('train-data-folder').setInputFiles(root);
-    await expect.poll(() => page.getByTestId('train-data').textContent()).toContain('folder: 25 files');
-    await train(page, 'wasm', 2, 8);
-    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
-    expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on image folder (2 classes), 24 images');
-  });
-
   it('keeps the canvas interactive during a run; Stop ends it within one step; editing marks the run stale', async () => {
     const { page } = studio;
     await train(page, 'wasm', 200);
@@ -201,6 +179,7 @@ describe('training from the editor (wasm)', () => {
     const { page } = studio;
     await page.goto(`${studio.url}?inject-nan-at=4`);
     await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await loadTemplate(page, 'simsiam');
     await train(page, 'wasm', 10);
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
     expect(await page.getByTestId('train-message').textContent()).toBe('loss is NaN at step 4: training stopped (step 4\'s update was not applied)');
@@ -210,6 +189,28 @@ describe('training from the editor (wasm)', () => {
     expect(metadata.steps).toBe('3');
     for (const t of Object.values(tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
   }, 300_000);
+
+  it('trains on a folder of images decoded and resized in the browser, its sub-folders as classes', async () => {
+    const { page } = studio;
+    const root = join(mkdtempSync(join(tmpdir(), 'images-')), 'shapes');
+    for (const [cls, colour] of [['red', [220, 30, 30]], ['blue', [30, 30, 220]]] as const) {
+      mkdirSync(join(root, cls), { recursive: true });
+      for (let i = 0; i < 12; i++) writeFileSync(join(root, cls, `${i}.bmp`), bmp(40 + i, 30, (x, y) => ((x + y + i) % 7 < 3 ? colour : [240, 240, 240])));
+    }
+    writeFileSync(join(root, 'notes.txt'), 'not an image');
+    const doc = template('simsiam');
+    doc.name = 'SimSiam on a folder';
+    doc.nodes.find((n) => n.type === 'dataset')!.params = { source: 'image-folder', size: 28, channels: 1 };
+    await page.getByTestId('import-json').setInputFiles({ name: 'folder.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+    const ok = page.getByTestId('confirm-ok');
+    await ok.waitFor({ timeout: 1000 }).then(() => ok.click(), () => undefined);
+    await expect.poll(() => page.getByTestId('doc-name').textContent()).toBe('SimSiam on a folder');
+    await page.getByTestId('train-data-folder').setInputFiles(root);
+    await expect.poll(() => page.getByTestId('train-data').textContent()).toContain('folder: 25 files');
+    await train(page, 'wasm', 2, 8);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on image folder (2 classes), 24 images');
+  });
 });
 
 describe('training from the editor (webgpu, SwiftShader)', () => {
