@@ -151,7 +151,7 @@ describe('training from the editor (wasm)', () => {
     expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on fashion-mnist, 60000 images');
   });
 
-  it('keeps the canvas interactive during a run; Stop ends it within one step; editing marks the run stale', async () => {
+  it('keeps the canvas interactive during a run; Pause holds it, Resume goes on, Stop ends it within one step; editing marks the run stale', async () => {
     const { page } = studio;
     await train(page, 'wasm', 200);
     await expect.poll(() => stepShown(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
@@ -167,6 +167,14 @@ describe('training from the editor (wasm)', () => {
     const after = (await title.boundingBox())!;
     expect(after.x - before.x).toBeGreaterThan(40);
     await expect.poll(() => page.getByTestId('train-stale').count()).toBe(1);
+    await page.getByTestId('train-pause').click();
+    await expect.poll(() => status(page)).toBe('paused');
+    await page.waitForTimeout(1500); // a step in flight may still land
+    const paused = await stepShown(page);
+    await page.waitForTimeout(2000);
+    expect(await stepShown(page)).toBe(paused);
+    await page.getByTestId('train-pause').click(); // now "Resume"
+    await expect.poll(() => stepShown(page), { timeout: 60_000 }).toBeGreaterThan(paused);
     const atStop = await stepShown(page);
     await page.getByTestId('train-stop').click();
     await expect.poll(() => status(page), { timeout: 60_000 }).toBe('stopped');
