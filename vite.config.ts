@@ -20,8 +20,10 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu',
     ],
   },
-  // Build the worker as an ES module (tfjs's backends are split into chunks).
-  worker: { format: 'es' },
+  // The training worker: an ES module (tfjs's backends are split into chunks), mangled but not compressed —
+  // compression rewrites the Emscripten code that tfjs stringifies to start its wasm helper threads
+  // ("e is not defined" in each helper: NOTES-tfjs.md), and the page is cross-origin isolated, so threads are used.
+  worker: { format: 'es', rolldownOptions: { output: { minify: { compress: false, mangle: true } } } },
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation },
 });

@@ -2,14 +2,12 @@
  * The editor's figures: first-load JavaScript (gzip) of a production build,
  * and the time to import and render a 300-node document in Chromium.
  */
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, preview } from 'vite';
 import { serializeGraph } from '../src/graph';
 import { replicate, template } from '../test/helpers/docs';
-import { openPage, root, serverUrl } from '../test/helpers/browser';
+import { openBuiltStudio } from '../test/helpers/browser';
 
 export interface EditorFigures {
   firstLoadGzipKiB: number;
@@ -20,20 +18,16 @@ export interface EditorFigures {
 }
 
 export async function editorFigures(): Promise<EditorFigures> {
-  const outDir = mkdtempSync(join(tmpdir(), 'siamese-build-'));
-  await build({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  const html = readFileSync(join(outDir, 'index.html'), 'utf8');
-  // What index.html loads: the entry script, its modulepreloads and the CSS.
-  const firstLoadFiles = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
-  const gz = (file: string) => gzipSync(readFileSync(join(outDir, file))).length / 1024;
-  const firstLoadGzipKiB = firstLoadFiles.reduce((s, f) => s + gz(f), 0);
-  const { readdirSync } = await import('node:fs');
-  const lazyGzipKiB = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js') && !firstLoadFiles.includes(`assets/${f}`)).reduce((s, f) => s + gz(`assets/${f}`), 0);
-
-  const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'error', build: { outDir }, preview: { port: 0, strictPort: false } });
-  const studio = await openPage(serverUrl(server), [], () => new Promise((resolve) => server.httpServer.close(() => resolve())));
+  const studio = await openBuiltStudio();
   try {
-    const { page } = studio;
+    const { page, outDir } = studio;
+    const html = readFileSync(join(outDir, 'index.html'), 'utf8');
+    // What index.html loads: the entry script, its modulepreloads and the CSS.
+    const firstLoadFiles = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
+    const gz = (file: string) => gzipSync(readFileSync(join(outDir, file))).length / 1024;
+    const firstLoadGzipKiB = firstLoadFiles.reduce((s, f) => s + gz(f), 0);
+    const lazyGzipKiB = readdirSync(join(outDir, 'assets')).filter((f) => f.endsWith('.js') && !firstLoadFiles.includes(`assets/${f}`)).reduce((s, f) => s + gz(`assets/${f}`), 0);
+
     await page.setViewportSize({ width: 1600, height: 1000 });
     await page.waitForSelector('[data-testid=canvas][data-ready=true]');
     const big = replicate(template('byol'), 28);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { build, createServer, preview, type ViteDevServer } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -58,4 +58,14 @@ export async function openStudio(extraArgs: string[] = []): Promise<Studio> {
   const server: ViteDevServer = await createServer({ root, configFile: join(root, 'vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
   await server.listen();
   return openPage(serverUrl(server), extraArgs, () => server.close());
+}
+
+/** A production build of the app (`vite build` into a fresh temporary folder), served by `vite preview`, in Chromium. */
+export async function openBuiltStudio(extraArgs: string[] = []): Promise<Studio & { outDir: string }> {
+  const outDir = mkdtempSync(join(tmpdir(), 'siamese-build-'));
+  const configFile = join(root, 'vite.config.ts');
+  await build({ root, configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ root, configFile, logLevel: 'error', build: { outDir }, preview: { port: 0, strictPort: false } });
+  const closeServer = () => new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  return { ...(await openPage(serverUrl(server), extraArgs, closeServer)), outDir };
 }

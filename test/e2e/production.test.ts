@@ -1,0 +1,29 @@
+/**
+ * The production build (`vite build` + `vite preview`, cross-origin isolated):
+ * training in the worker works there too. Vite's default minifier breaks
+ * tfjs's threaded wasm in the worker ("e is not defined"): vite.config.ts
+ * builds the worker mangled but not compressed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBuiltStudio, type Studio } from '../helpers/browser';
+
+describe('the production build', () => {
+  let studio: Studio;
+  beforeAll(async () => { studio = await openBuiltStudio(); }, 180_000);
+  afterAll(async () => { await studio?.close(); });
+
+  it('trains 2 steps on wasm in the worker, cross-origin isolated (threaded wasm)', async () => {
+    const { page } = studio;
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.getByTestId('train-steps').fill('2');
+    await page.getByTestId('train-batch').fill('16');
+    await page.getByTestId('train-eval-every').fill('0');
+    await page.getByTestId('train-backend-choice').selectOption('wasm');
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('completed');
+    expect(await page.getByTestId('progress').getAttribute('data-step')).toBe('2');
+    expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
+  }, 180_000);
+});
