@@ -198,6 +198,19 @@ describe('training from the editor (wasm)', () => {
     for (const t of Object.values(tensors)) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
   }, 300_000);
 
+  it('reports a worker crash, and continues from the last checkpoint in a fresh worker', async () => {
+    const { page } = studio;
+    await page.goto(`${studio.url}?crash-worker-at=3`);
+    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await loadTemplate(page, 'simsiam');
+    await train(page, 'wasm', 4);
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
+    expect(await page.getByTestId('train-message').textContent()).toMatch(/^The training worker crashed: .*injected crash before step 3/);
+    await page.getByTestId('train-continue').click();
+    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
+    expect(await stepShown(page)).toBe(4);
+  });
+
   it('trains on a folder of images decoded and resized in the browser, its sub-folders as classes', async () => {
     const { page } = studio;
     const root = join(mkdtempSync(join(tmpdir(), 'images-')), 'shapes');

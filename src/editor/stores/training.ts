@@ -98,7 +98,12 @@ export const useTraining = defineStore('training', () => {
     worker?.terminate();
     worker = newWorker();
     worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
-    worker.onerror = (e) => { status.value = 'failed'; message.value = `The training worker crashed: ${e.message || 'unknown error'}`; };
+    worker.onerror = (e) => {
+      // An uncaught error leaves the worker in an unknown state: end it; the last checkpoint can continue the run.
+      worker?.terminate();
+      status.value = 'failed';
+      message.value = `The training worker crashed: ${e.message || 'unknown error'}`;
+    };
     numTensors.value = [];
     backend.value = undefined;
     deviceLost.value = false;
@@ -109,7 +114,7 @@ export const useTraining = defineStore('training', () => {
     const query = new URLSearchParams(location.search);
     const fault = (name: string) => Number(query.get(name)) || undefined;
     // Fault injection applies to the first launch only: a continued run should get past it.
-    const injected = resume ? {} : { injectNanAt: fault('inject-nan-at'), loseDeviceAt: fault('lose-device-at') };
+    const injected = resume ? {} : { injectNanAt: fault('inject-nan-at'), loseDeviceAt: fault('lose-device-at'), crashAt: fault('crash-worker-at') };
     send({ type: 'start', doc, settings: { ...settings.value, ...injected }, data: data.value, resume: resume && { json: resume.json, tensors: resume.tensors.slice() } });
   }
 

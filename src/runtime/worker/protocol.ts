@@ -17,6 +17,8 @@ export interface RunSettings {
   injectNanAt?: number;
   /** Fault injection (the page's `?lose-device-at=K`): the WebGPU device is destroyed before step K. */
   loseDeviceAt?: number;
+  /** Fault injection (the page's `?crash-worker-at=K`): an uncaught error in the worker before step K. */
+  crashAt?: number;
 }
 
 /** Data from the user's disk: dataset files (Fashion-MNIST IDX, CIFAR-10 binary batches), or a folder of images. Absent: the embedded set. */

@@ -58,6 +58,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
       if (paused) await new Promise<void>((r) => { wake = r; });
       if (stopped) break;
       if (k + 1 === settings.loseDeviceAt) device?.destroy();
+      if (k + 1 === settings.crashAt) setTimeout(() => { throw new Error(`injected crash before step ${k + 1}`); });
       const metrics = await program.step(k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined);
       post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors });
       if (metrics.step === 1 || metrics.step % settings.checkpointEvery === 0) {
