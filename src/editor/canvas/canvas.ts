@@ -122,7 +122,6 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         break;
       }
       case 'pointerdown':
-        lastPointer = context.data.event;
         if (context.data.event.shiftKey) box.start(context.data.event);
         else if (context.data.event.target === container || context.data.event.target === area.area.content.holder) host.select([]);
         break;
