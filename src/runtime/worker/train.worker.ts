@@ -3,17 +3,17 @@
  * backend the browser has. The page never does tensor work; it sends
  * start/pause/resume/stop and receives metrics (protocol.ts).
  */
+import { version_core } from '@tensorflow/tfjs-core';
 import { parseGraph, type GraphDoc } from '../../graph';
 import { validate } from '../../nodes';
+import { augmentViews } from '../../nodes/nn/augment-ops';
+import { Rng } from '../../nodes/nn/rng';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../checkpoint';
-import { version_core } from '@tensorflow/tfjs-core';
 import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
 import { loadTfBrowser, softwareRenderers } from '../tf/browser';
-import { augmentViews } from '../../nodes/nn/augment-ops';
-import { Rng } from '../../nodes/nn/rng';
 import { datasetFor } from './data';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
 
@@ -59,7 +59,8 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
       if (stopped) break;
       if (k + 1 === settings.loseDeviceAt) device?.destroy();
       if (k + 1 === settings.crashAt) setTimeout(() => { throw new Error(`injected crash before step ${k + 1}`); });
-      const metrics = await program.step(k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined);
+      const injected = k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined;
+      const metrics = await program.step(injected).finally(() => injected && tf.dispose([...injected.values()].flatMap((o) => Object.values(o))));
       post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors });
       if (metrics.step === 1 || metrics.step % settings.checkpointEvery === 0) {
         const files = await saveCheckpoint(program);
