@@ -4,7 +4,7 @@ import { nodeKinds } from '../../src/nodes';
 import { exportPytorch } from '../../src/runtime/pytorch/export';
 import { template } from '../helpers/docs';
 import type { Studio } from '../helpers/browser';
-import { loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
+import { canvasReady, loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
 
 describe('the app in Chromium', () => {
   let studio: Studio;
@@ -18,7 +18,7 @@ describe('the app in Chromium', () => {
     const { page } = studio;
     page.on('request', (r) => requests.push(r.url()));
     await page.reload();
-    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await canvasReady(page);
     expect(requests.filter((u) => u.includes('/src/editor/')).length).toBeGreaterThan(0);
     expect(requests.filter((u) => /tensorflow|tfjs|elkjs/.test(u))).toEqual([]);
   });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBuiltStudio, type Studio } from '../helpers/browser';
+import { canvasReady } from '../helpers/editor';
 
 describe('the production build', () => {
   let studio: Studio;
@@ -15,7 +16,7 @@ describe('the production build', () => {
   it('trains 2 steps on wasm in the worker, cross-origin isolated (threaded wasm)', async () => {
     const { page } = studio;
     await page.setViewportSize({ width: 1600, height: 1000 });
-    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await canvasReady(page);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await page.getByTestId('train-steps').fill('2');
     await page.getByTestId('train-batch').fill('16');

@@ -8,7 +8,7 @@ import { encoderTensors } from '../../src/runtime/export';
 import { compile } from '../../src/runtime/program';
 import { loadTfNode } from '../../src/runtime/tf/node';
 import type { Studio } from '../helpers/browser';
-import { loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
+import { canvasReady, loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
 import { syntheticDataset } from '../helpers/runtime';
 import { template } from '../helpers/docs';
 import type { Page } from 'playwright-core';
@@ -38,6 +38,12 @@ function bmp(width: number, height: number, pixel: (x: number, y: number) => rea
     out.set([b, g, r], 54 + (height - 1 - y) * row + x * 3);
   }
   return out;
+}
+/** Reloads the app at `url` (a fault-injection switch in its query) with SimSiam on the canvas. */
+async function reopenWith(page: Page, url: string) {
+  await page.goto(url);
+  await canvasReady(page);
+  await loadTemplate(page, 'simsiam');
 }
 const status = (page: Page) => page.getByTestId('train-status').getAttribute('data-status');
 const stepShown = async (page: Page) => Number(await page.getByTestId('progress').getAttribute('data-step'));
@@ -185,9 +191,7 @@ describe('training from the editor (wasm)', () => {
 
   it('stops a run whose loss turns NaN with the message, and the last good encoder still downloads', async () => {
     const { page } = studio;
-    await page.goto(`${studio.url}?inject-nan-at=4`);
-    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
-    await loadTemplate(page, 'simsiam');
+    await reopenWith(page, `${studio.url}?inject-nan-at=4`);
     await train(page, 'wasm', 10);
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
     expect(await page.getByTestId('train-message').textContent()).toBe('loss is NaN at step 4: training stopped (step 4\'s update was not applied)');
@@ -200,9 +204,7 @@ describe('training from the editor (wasm)', () => {
 
   it('reports a worker crash, and continues from the last checkpoint in a fresh worker', async () => {
     const { page } = studio;
-    await page.goto(`${studio.url}?crash-worker-at=3`);
-    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
-    await loadTemplate(page, 'simsiam');
+    await reopenWith(page, `${studio.url}?crash-worker-at=3`);
     await train(page, 'wasm', 4);
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
     expect(await page.getByTestId('train-message').textContent()).toMatch(/^The training worker crashed: .*injected crash before step 3/);
@@ -251,8 +253,7 @@ describe('training from the editor (webgpu, SwiftShader)', () => {
 
   it('ends the run with a message when the WebGPU device is lost (device.destroy()), and continues on wasm from the last checkpoint', async () => {
     const { page } = studio;
-    await page.goto(`${studio.url}?lose-device-at=2`);
-    await page.waitForSelector('[data-testid=canvas][data-ready=true]');
+    await reopenWith(page, `${studio.url}?lose-device-at=2`);
     await train(page, 'webgpu', 3, 8);
     await expect.poll(() => status(page), { timeout: 240_000, interval: 2000 }).toBe('failed');
     expect(await page.getByTestId('train-message').textContent()).toMatch(/^the WebGPU device was lost \(destroyed.*\); the run stopped at step 1$/);

@@ -40,20 +40,16 @@ export const useDocumentStore = defineStore('document', () => {
     redoStack.value = [];
     restore({ doc: next, selection: select ?? selection.value });
   }
-  function undo() {
-    const prev = undoStack.value.at(-1);
-    if (!prev) return;
-    redoStack.value = [...redoStack.value, snapshot()];
-    undoStack.value = undoStack.value.slice(0, -1);
-    restore(prev);
+  /** Undo and redo: the top of one stack becomes the document, the current one goes onto the other. */
+  function travel(from: typeof undoStack, to: typeof undoStack) {
+    const target = from.value.at(-1);
+    if (!target) return;
+    to.value = [...to.value, snapshot()];
+    from.value = from.value.slice(0, -1);
+    restore(target);
   }
-  function redo() {
-    const next = redoStack.value.at(-1);
-    if (!next) return;
-    undoStack.value = [...undoStack.value, snapshot()];
-    redoStack.value = redoStack.value.slice(0, -1);
-    restore(next);
-  }
+  const undo = () => travel(undoStack, redoStack);
+  const redo = () => travel(redoStack, undoStack);
 
   /** Replaces the whole document (template, import, New): one undo step; the new one counts as saved. */
   function replace(next: GraphDoc) {

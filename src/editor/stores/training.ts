@@ -3,7 +3,7 @@
  * the streamed metrics. The page never does tensor work.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, watch } from 'vue';
+import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
 import { serializeGraph } from '../../graph';
 import type { StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
@@ -56,7 +56,8 @@ export const useTraining = defineStore('training', () => {
     else if (m.type === 'backend') backend.value = { name: m.name, reason: m.reason };
     else if (m.type === 'step') {
       if (status.value === 'starting') { status.value = 'running'; startedAt.value = performance.now(); message.value = ''; }
-      steps.value = [...steps.value, m.metrics];
+      steps.value.push(m.metrics); // O(1) per step; shallowRef consumers are told below
+      triggerRef(steps);
       totalSteps.value = m.totalSteps;
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
     } else if (m.type === 'eval') evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }];
