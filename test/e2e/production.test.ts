@@ -26,5 +26,8 @@ describe('the production build', () => {
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('completed');
     expect(await page.getByTestId('progress').getAttribute('data-step')).toBe('2');
     expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
+    // tfjs alone would give XNNPACK hardwareConcurrency / 2 threads (one on 2 cores).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(await page.getByTestId('train-backend').textContent()).toBe(`wasm · ${Math.min(8, cores)} ${cores === 1 ? 'thread' : 'threads'}`);
   }, 180_000);
 });

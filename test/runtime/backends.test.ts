@@ -68,3 +68,18 @@ describe('backend choice', () => {
     await expect(selectBackend(tf, 'webgl')).rejects.toThrow(/backend "webgl" is not available here; available: /);
   });
 });
+
+describe('wasm in Node', () => {
+  it('runs XNNPACK on a pool of every logical core (tfjs alone: one thread in Node), and a process using it exits', async () => {
+    const os = await import('node:os');
+    const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
+    expect(await tf.setBackend('wasm')).toBe(true);
+    expect(getThreadsCount()).toBe(Math.min(8, os.availableParallelism()));
+    // The pool's workers are unref'd: a script that trained on wasm ends by itself.
+    const { spawnSync } = await import('node:child_process');
+    const script = "import('./src/runtime/tf/node.ts').then(async ({ loadTfNode }) => { const tf = await loadTfNode(); const y = tf.conv2d(tf.ones([2, 8, 8, 3]), tf.ones([3, 3, 3, 4]), 1, 'same'); console.log(tf.getBackend(), (await y.data())[0]); })";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SIAMESE_WASM_THREADS: '2' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('wasm 12');
+  });
+});

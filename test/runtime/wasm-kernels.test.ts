@@ -1,7 +1,8 @@
 /**
- * The wasm convolution-gradient kernels (Conv2DBackpropFilter, which tfjs
- * lacks, and Conv2DBackpropInput, which it ships slow) against the cpu
- * backend's, on random shapes with strides, paddings and odd sizes.
+ * The wasm kernels of src/runtime/kernels (Conv2DBackpropFilter, which tfjs
+ * lacks; Conv2DBackpropInput and transposed BatchMatMul, which it ships slow)
+ * against the cpu backend's, on random shapes with strides, paddings and odd
+ * sizes.
  */
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -80,11 +81,50 @@ describe('wasm Conv2DBackpropFilter', () => {
       }), { numRuns: 150 });
   });
 
+  it('BatchMatMul with transposed operands matches cpu within 1e-4, gradients included', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        m: fc.integer({ min: 1, max: 70 }), k: fc.integer({ min: 1, max: 70 }), n: fc.integer({ min: 1, max: 70 }),
+        ta: fc.boolean(), tb: fc.boolean(), batch: fc.constantFrom(0, 1, 3), seed: fc.integer({ min: 0, max: 1e6 }),
+      }),
+      async ({ m, k, n, ta, tb, batch, seed }) => {
+        const lead = batch === 0 ? [] : [batch];
+        const aShape = [...lead, ...(ta ? [k, m] : [m, k])];
+        const bShape = [...lead, ...(tb ? [n, k] : [k, n])];
+        const rand = (shape: number[], s: number) => Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 2);
+        const [a, b] = [rand(aShape, seed), rand(bShape, seed + 1)];
+        const run = async (backend: string) => {
+          await tf.setBackend(backend);
+          const outs = tf.tidy(() => {
+            const [ta_, tb_] = [tf.tensor(a, aShape), tf.tensor(b, bShape)];
+            const y = tf.matMul(ta_, tb_, ta, tb);
+            const weights = tf.sin(tf.reshape(tf.range(0, y.size), y.shape));
+            const grads = tf.grads((p: tfc.Tensor, q: tfc.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, ta, tb), weights)))([ta_, tb_]);
+            return [y, ...grads];
+          });
+          const data = await Promise.all(outs.map((t) => t.data()));
+          const shapes = outs.map((t) => t.shape);
+          tf.dispose(outs);
+          return { data, shapes };
+        };
+        const want = await run('cpu');
+        const got = await run('wasm');
+        expect(got.shapes).toEqual(want.shapes);
+        for (let i = 0; i < want.data.length; i++) {
+          const scale = Math.max(1, ...Array.from(want.data[i], Math.abs));
+          expect(Math.max(0, ...Array.from(got.data[i], (v, j) => Math.abs(v - want.data[i][j]))) / scale).toBeLessThan(1e-4);
+        }
+      }), { numRuns: 80 });
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
     const bytes = (tf.memory() as { numBytesInWASM?: number }).numBytesInWASM;
-    for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
+    for (let i = 0; i < 3; i++) {
+      tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
+      tf.dispose(tf.tidy(() => tf.matMul(tf.ones([5, 3]), tf.ones([4, 3]), false, true)));
+    }
     expect(tf.memory().numTensors).toBe(before);
     expect((tf.memory() as { numBytesInWASM?: number }).numBytesInWASM).toBe(bytes);
   });

@@ -18,7 +18,7 @@ export const useTraining = defineStore('training', () => {
   const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 50, checkpointEvery: 10 });
   const status = ref<RunStatus>('idle');
   const message = ref('');
-  const backend = ref<{ name: string; reason: string }>();
+  const backend = ref<{ name: string; reason: string; threads?: number }>();
   const steps = shallowRef<StepMetrics[]>([]);
   const evals = shallowRef<{ step: number; knnTop1: number }[]>([]);
   const totalSteps = ref(0);
@@ -53,7 +53,7 @@ export const useTraining = defineStore('training', () => {
 
   function onMessage(m: FromWorker) {
     if (m.type === 'status') message.value = m.text;
-    else if (m.type === 'backend') backend.value = { name: m.name, reason: m.reason };
+    else if (m.type === 'backend') backend.value = { name: m.name, reason: m.reason, threads: m.threads };
     else if (m.type === 'step') {
       if (status.value === 'starting') { status.value = 'running'; startedAt.value = performance.now(); message.value = ''; }
       steps.value.push(m.metrics); // O(1) per step; shallowRef consumers are told below

@@ -8,9 +8,8 @@
  * dilation s (the forward stride), i.e. XNNPACK's convolution does the work;
  * three transposes and a slice move the axes into place.
  */
-import { getKernel, registerKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { composeWasm, forwardConv, type ConvGradAttrs, type Shape4 } from './wasm-compose';
-import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
 
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -36,9 +35,3 @@ export const wasmConv2DBackpropFilter: KernelConfig = {
   backendName: 'wasm',
   kernelFunc: conv2DBackpropFilter,
 };
-
-/** Registers the wasm training kernels tfjs lacks or ships slow; safe to call more than once. */
-export function registerWasmTrainingKernels(): void {
-  if (!getKernel('Conv2DBackpropFilter', 'wasm')) registerKernel(wasmConv2DBackpropFilter);
-  registerWasmConv2DBackpropInput();
-}

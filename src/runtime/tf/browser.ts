@@ -8,16 +8,48 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { registerWasmTrainingKernels } from '../kernels/wasm-conv2d-backprop-filter';
+import { registerWasmTrainingKernels } from '../kernels/wasm';
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
 registerWasmTrainingKernels();
+useEveryCoreForWasm();
 
 export const loadTfBrowser = async (): Promise<typeof tf> => tf;
+
+/**
+ * tfjs sizes XNNPACK's thread pool (threaded wasm: cross-origin isolated
+ * pages only) at hardwareConcurrency / 2, a guess at hyper-threading, and
+ * caps setThreadsCount by it: a 2-core laptop trains on one thread. The wasm
+ * backend starts here with the real count shown to it, at most tfjs's 8.
+ */
+function useEveryCoreForWasm() {
+  const factory = tf.findBackendFactory('wasm');
+  if (!factory || typeof navigator === 'undefined') return;
+  const cores = Math.min(8, navigator.hardwareConcurrency || 1);
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', async () => {
+    setThreadsCount(cores);
+    Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * cores, configurable: true });
+    try {
+      return await factory();
+    } finally {
+      delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+    }
+  }, 2);
+}
+
+/** XNNPACK's threads on the started wasm backend (1 unless cross-origin isolated). */
+export function wasmThreads(): number | undefined {
+  try {
+    return getThreadsCount();
+  } catch {
+    return undefined;
+  }
+}
 
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software/i;
 

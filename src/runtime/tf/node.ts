@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { registerWasmTrainingKernels } from '../kernels/wasm-conv2d-backprop-filter';
+import { registerWasmTrainingKernels } from '../kernels/wasm';
+import { registerThreadedWasm } from './node-wasm-threads';
 
 const require = createRequire(import.meta.url);
 let ready: Promise<typeof tf> | undefined;
@@ -39,6 +40,7 @@ async function setup(): Promise<typeof tf> {
   registerGradients();
   require('@tensorflow/tfjs-backend-cpu');
   require('@tensorflow/tfjs-backend-wasm');
+  registerThreadedWasm(tf);
   registerWasmTrainingKernels();
   await withoutEmscriptenHandlers(() => tf.setBackend('wasm'));
   return tf;

@@ -13,6 +13,7 @@ import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
+import { wasmThreads } from '../tf/browser';
 import { loadTfBrowser, softwareRenderers } from '../tf/browser';
 import { datasetFor } from './data';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
@@ -41,7 +42,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
     post({ type: 'status', text: 'starting tfjs…' });
     const tf = await loadTfBrowser();
     const backend = await selectBackend(tf, settings.backend, settings.backend === 'auto' ? await softwareRenderers() : {});
-    post({ type: 'backend', name: backend.name, reason: backend.reason });
+    post({ type: 'backend', name: backend.name, reason: backend.reason, threads: backend.name === 'wasm' ? wasmThreads() : undefined });
     const device = backend.name === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : undefined;
     void device?.lost.then((info) => { deviceLost = `the WebGPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`; });
     post({ type: 'status', text: 'loading data…' });
