@@ -1,6 +1,7 @@
 /**
  * The wasm kernels of src/runtime/kernels (Conv2DBackpropFilter, which tfjs
- * lacks; Conv2DBackpropInput and transposed BatchMatMul, which it ships slow)
+ * lacks; Conv2DBackpropInput, transposed BatchMatMul and TopK, which it ships
+ * slow)
  * against the cpu backend's, on random shapes with strides, paddings and odd
  * sizes.
  */
@@ -117,6 +118,24 @@ describe('wasm Conv2DBackpropFilter', () => {
       }), { numRuns: 80 });
   });
 
+  it('TopK matches cpu exactly (values, and indices of ties), without sorting whole rows', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.record({ rows: fc.integer({ min: 1, max: 4 }), n: fc.integer({ min: 1, max: 300 }), frac: fc.double({ min: 0, max: 1, noNaN: true }), levels: fc.constantFrom(3, 50, 1e6), int: fc.boolean(), seed: fc.integer({ min: 0, max: 1e6 }) }),
+      async ({ rows, n, frac, levels, int, seed }) => {
+        const k = Math.round(frac * n);
+        // Few levels make many ties: their order (lower index first) is part of the contract.
+        const x = Array.from({ length: rows * n }, (_, i) => Math.floor(((Math.sin(i * 12.9898 + seed * 78.233) + 1) / 2) * levels) - levels / 2);
+        const run = async (backend: string) => {
+          await tf.setBackend(backend);
+          const { values, indices } = tf.topk(tf.tensor(x, [rows, n], int ? 'int32' : 'float32'), k);
+          const out = { values: Array.from(await values.data()), indices: Array.from(await indices.data()), dtype: values.dtype };
+          tf.dispose([values, indices]);
+          return out;
+        };
+        expect(await run('wasm')).toEqual(await run('cpu'));
+      }), { numRuns: 120 });
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
@@ -124,6 +143,7 @@ describe('wasm Conv2DBackpropFilter', () => {
     for (let i = 0; i < 3; i++) {
       tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
       tf.dispose(tf.tidy(() => tf.matMul(tf.ones([5, 3]), tf.ones([4, 3]), false, true)));
+      tf.dispose(tf.tidy(() => Object.values(tf.topk(tf.ones([3, 40]), 7))));
     }
     expect(tf.memory().numTensors).toBe(before);
     expect((tf.memory() as { numBytesInWASM?: number }).numBytesInWASM).toBe(bytes);

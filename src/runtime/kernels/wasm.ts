@@ -6,10 +6,12 @@ import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
 import { registerWasmBatchMatMul } from './wasm-batch-matmul';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
+import { registerWasmTopK } from './wasm-topk';
 
 /** Registers the wasm training kernels; call before the wasm backend starts. Safe to call more than once. */
 export function registerWasmTrainingKernels(): void {
   if (!getKernel('Conv2DBackpropFilter', 'wasm')) registerKernel(wasmConv2DBackpropFilter);
   registerWasmConv2DBackpropInput();
   registerWasmBatchMatMul();
+  registerWasmTopK();
 }
