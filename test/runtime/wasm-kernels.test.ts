@@ -136,16 +136,30 @@ describe('wasm Conv2DBackpropFilter', () => {
       }), { numRuns: 120 });
   });
 
+  it('Identity shares memory: a clone is the same wasm buffer, freed once both are disposed', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { getMemoryOffset(id: object): number; numDataIds(): number };
+    const before = backend.numDataIds();
+    const x = tf.range(0, 1000, 1, 'float32');
+    const y = tf.clone(x);
+    expect(backend.getMemoryOffset(y.dataId)).toBe(backend.getMemoryOffset(x.dataId));
+    x.dispose();
+    expect(Array.from(await y.data()).slice(0, 3)).toEqual([0, 1, 2]);
+    y.dispose();
+    expect(backend.numDataIds()).toBe(before);
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
-    const bytes = (tf.memory() as { numBytesInWASM?: number }).numBytesInWASM;
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const buffers = backend.numDataIds();
     for (let i = 0; i < 3; i++) {
       tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
       tf.dispose(tf.tidy(() => tf.matMul(tf.ones([5, 3]), tf.ones([4, 3]), false, true)));
       tf.dispose(tf.tidy(() => Object.values(tf.topk(tf.ones([3, 40]), 7))));
     }
     expect(tf.memory().numTensors).toBe(before);
-    expect((tf.memory() as { numBytesInWASM?: number }).numBytesInWASM).toBe(bytes);
+    expect(backend.numDataIds()).toBe(buffers);
   });
 });

@@ -2,7 +2,7 @@
  * The wasm kernels this project adds to tfjs 4.22 or replaces in it, so that
  * training runs on XNNPACK: see each file for what and why.
  */
-import { getKernel, registerKernel } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { registerWasmBatchMatMul } from './wasm-batch-matmul';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
@@ -14,4 +14,21 @@ export function registerWasmTrainingKernels(): void {
   registerWasmConv2DBackpropInput();
   registerWasmBatchMatMul();
   registerWasmTopK();
+  if (getKernel('Identity', 'wasm')?.kernelFunc !== identity) {
+    unregisterKernel('Identity', 'wasm');
+    registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity });
+  }
 }
+
+/**
+ * Identity without a copy. tfjs's wasm kernel copies the whole tensor, and
+ * every custom gradient (BatchNorm, stop-gradient) passes its outputs through
+ * Identity: ~1 % of a step. Tensors are immutable, so the output can share
+ * the input's memory, counted by reference, as the cpu backend and wasm's own
+ * Reshape do.
+ */
+const identity: KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as { x: TensorInfo };
+  (backend as unknown as { incRef(id: object): void }).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
