@@ -26,6 +26,7 @@ import { compile } from '../src/runtime/program';
 import { exportPytorch } from '../src/runtime/pytorch/export';
 import { selectBackend, type BackendChoice } from '../src/runtime/tf/backends';
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../src/runtime/tf/node';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { replicate, template } from '../test/helpers/docs';
 import { editorFigures } from './editor';
 import { profileStep } from './profile';
@@ -136,10 +137,10 @@ for (const name of (['simsiam', 'byol'] as const).filter((n) => !args.only || ar
   const cpu = await stepTime(doc, 'cpu', CPU_BATCH, 1);
   const per = (ms: number, b: number) => ({ ms, imagesPerSec: (1000 * b) / ms });
   if (torch) figures.push({ name: `${name}: PyTorch step (${torch.device})`, value: torch.ms, unit: 'ms', note: `${((1000 * BATCH) / torch.ms).toFixed(0)} img/s` });
-  figures.push({ name: `${name}: wasm step`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
+  figures.push({ name: `${name}: wasm step (${getThreadsCount()} threads)`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   if (gpu) figures.push({ name: `${name}: webgpu step (${adapter!.vendor} ${adapter!.architecture})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
-  results[name] = { batch: BATCH, pytorch: torch, wasm: per(wasm, BATCH), webgpu: gpu && per(gpu, BATCH), cpu: { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
+  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && per(gpu, BATCH), cpu: { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
 }
 if (!args['skip-knn']) {
   await tf.setBackend(webgpu ?? 'wasm');
