@@ -120,6 +120,15 @@ for (const name of runs) {
 }
 console.log(writeResults());
 
+/** How the table was made; a table continued with --keep was made in parts, by the same settings. */
+function madeBy(): string {
+  const date = new Date().toISOString().slice(0, 10);
+  const argv = process.argv.slice(2);
+  if (!args.keep) return `Made by \`npm run reproduce${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${date}`;
+  const settings = argv.filter((a, i) => a !== '--keep' && a !== '--only' && !a.startsWith('--only=') && argv[i - 1] !== '--only');
+  return `Made by \`npm run reproduce${settings.length ? ` -- ${settings.join(' ')}` : ''}\`, in parts (a few runs at a time with \`--only\`, continued with \`--keep\`), finished on ${date}`;
+}
+
 function finalLoss(metrics: { loss: number }[]): number | undefined {
   const tail = metrics.slice(-FINAL_WINDOW);
   return tail.length ? tail.reduce((s, m) => s + m.loss, 0) / tail.length : undefined;
@@ -157,7 +166,7 @@ function writeResults(): string {
   ];
   writeFileSync(join(out, 'README.md'), `# Results: the collapse lab on Fashion-MNIST
 
-Made by \`npm run reproduce${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)}:
+${madeBy()}:
 ${STEPS} steps per run on ${backend.name}, ${SUBSET ? `the first ${SUBSET} images of each split` : 'the 60k train split (bank) and 10k test split (queries)'};
 kNN top-1 with k = 200, t = 0.1, cosine similarity. Collapsed: std < 0.1/√d or effective rank < d/10 at the end.
 

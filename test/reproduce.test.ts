@@ -43,7 +43,11 @@ describe('npm run reproduce (short)', () => {
       '--only', 'simsiam,random-init', '--keep', '--out', relative(root, out)], { cwd: root, maxBuffer: 64 << 20 });
     expect(stderr).toContain('--keep: random-init, simsiam, collapse-no-final-bn-no-stop-gradient already in');
     expect(stderr).not.toContain('step 1/');
-    expect(readFileSync(join(out, 'README.md'), 'utf8').split('\n').filter((l) => l.startsWith('|'))).toEqual(lines);
+    const kept = readFileSync(join(out, 'README.md'), 'utf8');
+    expect(kept.split('\n').filter((l) => l.startsWith('|'))).toEqual(lines);
+    // The header names the settings (not the last --only) and says the table was made in parts.
+    expect(kept).toContain('Made by `npm run reproduce -- --steps 20 --subset 2000 --batch 32 --out ');
+    expect(kept).toContain('in parts (a few runs at a time with `--only`, continued with `--keep`)');
     const refused = promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '30', '--subset', '2000', '--batch', '32',
       '--only', 'simsiam', '--keep', '--out', relative(root, out)], { cwd: root });
     await expect(refused).rejects.toThrow(/runs.json was made with --steps 20 --subset 2000 --batch 32; run with the same settings/);
