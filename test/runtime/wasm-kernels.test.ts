@@ -1,7 +1,7 @@
 /**
  * The wasm kernels of src/runtime/kernels (Conv2DBackpropFilter, which tfjs
- * lacks; Conv2DBackpropInput, transposed BatchMatMul and TopK, which it ships
- * slow)
+ * lacks; Conv2DBackpropInput, transposed BatchMatMul, TopK and Mean over a
+ * middle axis, which it ships slow)
  * against the cpu backend's, on random shapes with strides, paddings and odd
  * sizes.
  */
@@ -149,6 +149,23 @@ describe('wasm Conv2DBackpropFilter', () => {
     expect(backend.numDataIds()).toBe(before);
   });
 
+  it('Mean over a middle axis: bit-identical to tfjs\'s own (transpose, then reduce the last axis)', async () => {
+    await tf.setBackend('wasm');
+    await fc.assert(fc.asyncProperty(
+      fc.record({ shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 }), long: fc.integer({ min: 1, max: 3000 }), keepDims: fc.boolean(), offset: fc.double({ min: -100, max: 100, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }) }),
+      async ({ shape, long, keepDims, offset, seed }) => {
+        const axis = seed % (shape.length - 1); // any axis but the last
+        const dims = shape.map((d, i) => (i === axis ? long : d));
+        const x = tf.tensor(Float32Array.from({ length: dims.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * 12.9898 + seed) * 3 + offset), dims);
+        const perm = [...dims.keys()].filter((i) => i !== axis).concat(axis);
+        const want = tf.tidy(() => tf.reshape(tf.mean(tf.transpose(x, perm), -1), keepDims ? dims.map((d, i) => (i === axis ? 1 : d)) : dims.filter((_, i) => i !== axis)));
+        const got = tf.mean(x, axis, keepDims);
+        expect(got.shape).toEqual(want.shape);
+        expect(Array.from(await got.data())).toEqual(Array.from(await want.data()));
+        tf.dispose([x, want, got]);
+      }), { numRuns: 80 });
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
@@ -158,6 +175,7 @@ describe('wasm Conv2DBackpropFilter', () => {
       tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
       tf.dispose(tf.tidy(() => tf.matMul(tf.ones([5, 3]), tf.ones([4, 3]), false, true)));
       tf.dispose(tf.tidy(() => Object.values(tf.topk(tf.ones([3, 40]), 7))));
+      tf.dispose(tf.tidy(() => tf.mean(tf.ones([3, 40, 2]), 1)));
     }
     expect(tf.memory().numTensors).toBe(before);
     expect(backend.numDataIds()).toBe(buffers);

@@ -6,6 +6,7 @@ import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type Tens
 import { registerWasmBatchMatMul } from './wasm-batch-matmul';
 import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
+import { registerWasmMean } from './wasm-mean';
 import { registerWasmTopK } from './wasm-topk';
 
 /** Registers the wasm training kernels; call before the wasm backend starts. Safe to call more than once. */
@@ -14,6 +15,7 @@ export function registerWasmTrainingKernels(): void {
   registerWasmConv2DBackpropInput();
   registerWasmBatchMatMul();
   registerWasmTopK();
+  registerWasmMean();
   if (getKernel('Identity', 'wasm')?.kernelFunc !== identity) {
     unregisterKernel('Identity', 'wasm');
     registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity });

@@ -1,0 +1,49 @@
+/**
+ * Mean over one middle axis for tfjs's wasm backend, without the transpose.
+ * tfjs moves a reduced axis last (a full strided copy) and then sums each
+ * row; BatchNorm's batch statistics are exactly that case (x [V, N, C] over
+ * N), 8 % of a SimSiam step and 16 % of a BYOL step (its target network
+ * normalizes too). Here x is read once in memory order into per-column
+ * float32 accumulators: the same additions in the same order, so the result
+ * is bit-identical to tfjs's (the PyTorch-parity runs are sensitive to one
+ * ulp). Other reductions go to tfjs's kernel.
+ */
+import { getKernel, registerKernel, unregisterKernel, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+
+let original: KernelConfig | undefined;
+
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+}
+
+const mean: KernelFunc = (args) => {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs as { x: TensorInfo };
+  const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
+  const axes = util.parseAxisParam(axis, x.shape);
+  const a = axes[0];
+  if (axes.length !== 1 || a === x.shape.length - 1 || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return original!.kernelFunc(args);
+  const outer = util.sizeFromShape(x.shape.slice(0, a));
+  const n = x.shape[a];
+  const inner = util.sizeFromShape(x.shape.slice(a + 1));
+  const wasm = backend as unknown as WasmBackend;
+  const out = wasm.makeOutput(keepDims ? x.shape.map((d, i) => (i === a ? 1 : d)) : x.shape.filter((_, i) => i !== a), 'float32');
+  const [xs, ys] = [wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(out)];
+  const sum = new Float32Array(inner); // float32 accumulators: tfjs's rounding
+  for (let o = 0; o < outer; o++) {
+    sum.fill(0);
+    for (let i = 0, base = o * n * inner; i < n; i++, base += inner) for (let j = 0; j < inner; j++) sum[j] += xs[base + j];
+    for (let j = 0; j < inner; j++) ys[o * inner + j] = sum[j] / n;
+  }
+  return out;
+};
+
+/** Wraps tfjs's own wasm Mean (kept for every other reduction). */
+export function registerWasmMean(): void {
+  const current = getKernel('Mean', 'wasm');
+  if (!current || current.kernelFunc === mean) return;
+  original = current;
+  unregisterKernel('Mean', 'wasm');
+  registerKernel({ ...current, kernelFunc: mean });
+}
