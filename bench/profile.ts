@@ -16,7 +16,8 @@ export async function profileStep(tf: typeof tfc, program: TrainingProgram): Pro
   const info = await tf.profile(async () => {
     await program.step();
   });
-  for (const k of info.kernels) {
+  // tfjs also records a custom-gradient op's whole forward as a kernel named "forward", around the kernels it runs: counting it would count them twice.
+  for (const k of info.kernels.filter((kernel) => kernel.name !== 'forward')) {
     const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
     const entry = byName.get(k.name) ?? { name: k.name, ms: 0, calls: 0 };
     entry.ms += ms;
