@@ -2,7 +2,38 @@
  * Composing wasm kernels from other wasm kernels: runs them directly on the
  * backend (no tape, no engine bookkeeping) and frees every intermediate.
  */
-import { backend_util, getKernel, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The wasm backend's calls for kernels written in JavaScript over its heap. */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: string): TensorInfo;
+  /** A view of a tensor's memory; take it after every makeOutput (an allocation may grow and move the heap). */
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array;
+}
+
+const tfjsOwn = new Map<string, KernelConfig>();
+
+/**
+ * Puts `kernelFunc` in place of tfjs's wasm kernel `name` (or adds it where
+ * tfjs has none), keeping tfjs's setup, which binds its wasm function for
+ * tfjsWasmKernel. Safe to call more than once.
+ */
+export function replaceWasmKernel(name: string, kernelFunc: KernelFunc): void {
+  const current = getKernel(name, 'wasm');
+  if (current?.kernelFunc === kernelFunc) return;
+  if (current) {
+    tfjsOwn.set(name, current);
+    unregisterKernel(name, 'wasm');
+  }
+  registerKernel({ ...current, kernelName: name, backendName: 'wasm', kernelFunc });
+}
+
+/** tfjs's own wasm kernel `name`, which ours delegate to for the cases it runs well. */
+export function tfjsWasmKernel(name: string): KernelFunc {
+  const own = tfjsOwn.get(name);
+  if (!own) throw new Error(`tfjs's wasm ${name} kernel was not replaced (registerWasmTrainingKernels first)`);
+  return own.kernelFunc;
+}
 
 export type Step = (name: string, inputs: Record<string, TensorInfo> | TensorInfo[], attrs: NamedAttrMap) => TensorInfo;
 

@@ -8,10 +8,10 @@
  * dilation s (the forward stride), i.e. XNNPACK's convolution does the work;
  * three transposes and a slice move the axes into place.
  */
-import { type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { composeWasm, forwardConv, type ConvGradAttrs, type Shape4 } from './wasm-compose';
 
-const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
+export const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
   const { filterShape, ...conv } = attrs as unknown as ConvGradAttrs & { filterShape: Shape4 };
   const info = forwardConv('Conv2DBackpropFilter', conv, x.shape as Shape4, filterShape);
@@ -28,10 +28,4 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
     const cut = full.shape[1] === kh && full.shape[2] === kw ? full : step('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
     return step('Transpose', { x: cut }, { perm: [1, 2, 0, 3] });
   });
-};
-
-export const wasmConv2DBackpropFilter: KernelConfig = {
-  kernelName: 'Conv2DBackpropFilter',
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropFilter,
 };

@@ -8,7 +8,7 @@
  * correlation of dy with the taps k0_r, k0_r + s, … of the filter, reversed,
  * channels swapped. The phases' outputs are then interleaved.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { composeWasm, forwardConv, type ConvGradAttrs, type Shape4 } from './wasm-compose';
 
 /** One axis of one phase: which taps, and which part of dy, padded how, gives its outputs. */
@@ -35,7 +35,7 @@ function phase(r: number, s: number, k: number, pad: number, size: number, dyLen
   return { k0, taps, out, from: Math.max(lo, 0), to: Math.min(hi, dyLen - 1) + 1, before: Math.max(0, -lo), after: Math.max(0, hi - (dyLen - 1)) };
 }
 
-const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
+export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
   const { inputShape, ...conv } = attrs as unknown as ConvGradAttrs & { inputShape: Shape4 };
   const [k1, k2, ci, co] = filter.shape as Shape4;
@@ -81,16 +81,3 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     return q1 * s1 === h && q2 * s2 === w ? full : step('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [n, h, w, ci] });
   });
 };
-
-export const wasmConv2DBackpropInput: KernelConfig = {
-  kernelName: 'Conv2DBackpropInput',
-  backendName: 'wasm',
-  kernelFunc: conv2DBackpropInput,
-};
-
-/** Replaces tfjs's own (direct-loop) wasm kernel with this one. */
-export function registerWasmConv2DBackpropInput(): void {
-  if (getKernel('Conv2DBackpropInput', 'wasm')?.kernelFunc === conv2DBackpropInput) return;
-  if (getKernel('Conv2DBackpropInput', 'wasm')) unregisterKernel('Conv2DBackpropInput', 'wasm');
-  registerKernel(wasmConv2DBackpropInput);
-}

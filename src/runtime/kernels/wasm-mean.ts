@@ -8,26 +8,20 @@
  * is bit-identical to tfjs's (the PyTorch-parity runs are sensitive to one
  * ulp). Other reductions go to tfjs's kernel.
  */
-import { getKernel, registerKernel, unregisterKernel, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { tfjsWasmKernel, type WasmHeapBackend } from './wasm-compose';
 
-let original: KernelConfig | undefined;
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-}
-
-const mean: KernelFunc = (args) => {
+export const mean: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
   const { x } = inputs as { x: TensorInfo };
   const { axis, keepDims } = attrs as unknown as { axis: number | number[]; keepDims: boolean };
   const axes = util.parseAxisParam(axis, x.shape);
   const a = axes[0];
-  if (axes.length !== 1 || a === x.shape.length - 1 || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return original!.kernelFunc(args);
+  if (axes.length !== 1 || a === x.shape.length - 1 || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return tfjsWasmKernel('Mean')(args);
   const outer = util.sizeFromShape(x.shape.slice(0, a));
   const n = x.shape[a];
   const inner = util.sizeFromShape(x.shape.slice(a + 1));
-  const wasm = backend as unknown as WasmBackend;
+  const wasm = backend as unknown as WasmHeapBackend;
   const out = wasm.makeOutput(keepDims ? x.shape.map((d, i) => (i === a ? 1 : d)) : x.shape.filter((_, i) => i !== a), 'float32');
   const [xs, ys] = [wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(out)];
   const sum = new Float32Array(inner); // float32 accumulators: tfjs's rounding
@@ -38,12 +32,3 @@ const mean: KernelFunc = (args) => {
   }
   return out;
 };
-
-/** Wraps tfjs's own wasm Mean (kept for every other reduction). */
-export function registerWasmMean(): void {
-  const current = getKernel('Mean', 'wasm');
-  if (!current || current.kernelFunc === mean) return;
-  original = current;
-  unregisterKernel('Mean', 'wasm');
-  registerKernel({ ...current, kernelFunc: mean });
-}

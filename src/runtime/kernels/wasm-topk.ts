@@ -6,12 +6,8 @@
  * comparison with the heap's worst — and only the k kept are sorted.
  * Same result as tfjs's: values descending, equal values by lower index.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: string): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array;
-}
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmHeapBackend } from './wasm-compose';
 
 /** The k largest of row[0..n) into values/indices, sorted as tfjs sorts them. */
 export function topKRow(row: ArrayLike<number>, k: number, values: Float32Array | Int32Array, indices: Int32Array): void {
@@ -59,15 +55,14 @@ export function topKRow(row: ArrayLike<number>, k: number, values: Float32Array 
   }
 }
 
-const topK: KernelFunc = ({ inputs, backend, attrs }) => {
+export const topK: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x } = inputs as { x: TensorInfo };
   const { k } = attrs as unknown as { k: number };
-  const wasm = backend as unknown as WasmBackend;
+  const wasm = backend as unknown as WasmHeapBackend;
   const n = x.shape[x.shape.length - 1];
   const shape = [...x.shape.slice(0, -1), k];
   const outValues = wasm.makeOutput(shape, x.dtype);
   const outIndices = wasm.makeOutput(shape, 'int32');
-  // Views into the wasm heap, taken after the outputs are allocated (allocation may grow and move it).
   const data = wasm.typedArrayFromHeap(x);
   const values = wasm.typedArrayFromHeap(outValues);
   const indices = wasm.typedArrayFromHeap(outIndices) as Int32Array;
@@ -76,11 +71,3 @@ const topK: KernelFunc = ({ inputs, backend, attrs }) => {
   }
   return [outValues, outIndices];
 };
-
-/** Replaces tfjs's own wasm TopK (a full sort per row). */
-export function registerWasmTopK(): void {
-  const current = getKernel('TopK', 'wasm');
-  if (!current || current.kernelFunc === topK) return;
-  unregisterKernel('TopK', 'wasm');
-  registerKernel({ kernelName: 'TopK', backendName: 'wasm', kernelFunc: topK } satisfies KernelConfig);
-}

@@ -2,24 +2,22 @@
  * The wasm kernels this project adds to tfjs 4.22 or replaces in it, so that
  * training runs on XNNPACK: see each file for what and why.
  */
-import { getKernel, registerKernel, unregisterKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { registerWasmBatchMatMul } from './wasm-batch-matmul';
-import { wasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
-import { registerWasmConv2DBackpropInput } from './wasm-conv2d-backprop-input';
-import { registerWasmMean } from './wasm-mean';
-import { registerWasmTopK } from './wasm-topk';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { batchMatMul } from './wasm-batch-matmul';
+import { replaceWasmKernel } from './wasm-compose';
+import { conv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
+import { conv2DBackpropInput } from './wasm-conv2d-backprop-input';
+import { mean } from './wasm-mean';
+import { topK } from './wasm-topk';
 
 /** Registers the wasm training kernels; call before the wasm backend starts. Safe to call more than once. */
 export function registerWasmTrainingKernels(): void {
-  if (!getKernel('Conv2DBackpropFilter', 'wasm')) registerKernel(wasmConv2DBackpropFilter);
-  registerWasmConv2DBackpropInput();
-  registerWasmBatchMatMul();
-  registerWasmTopK();
-  registerWasmMean();
-  if (getKernel('Identity', 'wasm')?.kernelFunc !== identity) {
-    unregisterKernel('Identity', 'wasm');
-    registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity });
-  }
+  replaceWasmKernel('Conv2DBackpropFilter', conv2DBackpropFilter);
+  replaceWasmKernel('Conv2DBackpropInput', conv2DBackpropInput);
+  replaceWasmKernel('BatchMatMul', batchMatMul);
+  replaceWasmKernel('TopK', topK);
+  replaceWasmKernel('Mean', mean);
+  replaceWasmKernel('Identity', identity);
 }
 
 /**
