@@ -39,13 +39,20 @@ function bmp(width: number, height: number, pixel: (x: number, y: number) => rea
   }
   return out;
 }
-/** Reloads the app at `url` (a fault-injection switch in its query) with SimSiam on the canvas. */
-async function reopenWith(page: Page, url: string) {
+const status = (page: Page) => page.getByTestId('train-status').getAttribute('data-status');
+
+/**
+ * Reloads the app at `url` (a fault-injection switch in its query) with
+ * SimSiam on the canvas, trains, waits for the run to fail and returns its message.
+ */
+async function failedRun(page: Page, url: string, backend: string, steps: number, batch?: number, timeout = 120_000): Promise<string | null> {
   await page.goto(url);
   await canvasReady(page);
   await loadTemplate(page, 'simsiam');
+  await train(page, backend, steps, batch);
+  await expect.poll(() => status(page), { timeout, interval: 2000 }).toBe('failed');
+  return page.getByTestId('train-message').textContent();
 }
-const status = (page: Page) => page.getByTestId('train-status').getAttribute('data-status');
 const stepShown = async (page: Page) => Number(await page.getByTestId('progress').getAttribute('data-step'));
 
 describe('training from the editor (wasm)', () => {
@@ -191,10 +198,7 @@ describe('training from the editor (wasm)', () => {
 
   it('stops a run whose loss turns NaN with the message, and the last good encoder still downloads', async () => {
     const { page } = studio;
-    await reopenWith(page, `${studio.url}?inject-nan-at=4`);
-    await train(page, 'wasm', 10);
-    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
-    expect(await page.getByTestId('train-message').textContent()).toBe('loss is NaN at step 4: training stopped (step 4\'s update was not applied)');
+    expect(await failedRun(page, `${studio.url}?inject-nan-at=4`, 'wasm', 10)).toBe('loss is NaN at step 4: training stopped (step 4\'s update was not applied)');
     expect(await stepShown(page)).toBe(3);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-encoder').click()]);
     const { tensors, metadata } = decodeSafetensors(new Uint8Array(readFileSync((await download.path())!)), 'encoder.safetensors');
@@ -204,10 +208,7 @@ describe('training from the editor (wasm)', () => {
 
   it('reports a worker crash, and continues from the last checkpoint in a fresh worker', async () => {
     const { page } = studio;
-    await reopenWith(page, `${studio.url}?crash-worker-at=3`);
-    await train(page, 'wasm', 4);
-    await expect.poll(() => status(page), { timeout: 120_000 }).toBe('failed');
-    expect(await page.getByTestId('train-message').textContent()).toMatch(/^The training worker crashed: .*injected crash before step 3/);
+    expect(await failedRun(page, `${studio.url}?crash-worker-at=3`, 'wasm', 4)).toMatch(/^The training worker crashed: .*injected crash before step 3/);
     await page.getByTestId('train-continue').click();
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
     expect(await stepShown(page)).toBe(4);
@@ -253,10 +254,7 @@ describe('training from the editor (webgpu, SwiftShader)', () => {
 
   it('ends the run with a message when the WebGPU device is lost (device.destroy()), and continues on wasm from the last checkpoint', async () => {
     const { page } = studio;
-    await reopenWith(page, `${studio.url}?lose-device-at=2`);
-    await train(page, 'webgpu', 3, 8);
-    await expect.poll(() => status(page), { timeout: 240_000, interval: 2000 }).toBe('failed');
-    expect(await page.getByTestId('train-message').textContent()).toMatch(/^the WebGPU device was lost \(destroyed.*\); the run stopped at step 1$/);
+    expect(await failedRun(page, `${studio.url}?lose-device-at=2`, 'webgpu', 3, 8, 240_000)).toMatch(/^the WebGPU device was lost \(destroyed.*\); the run stopped at step 1$/);
     expect(await page.getByTestId('train-continue').textContent()).toContain('Continue on wasm from step 1');
     await page.getByTestId('train-continue').click();
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');

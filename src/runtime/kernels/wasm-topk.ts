@@ -10,7 +10,7 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './wasm-compose';
 
 /** The k largest of row[0..n) into values/indices, sorted as tfjs sorts them. */
-export function topKRow(row: ArrayLike<number>, k: number, values: Float32Array | Int32Array, indices: Int32Array): void {
+function topKRow(row: ArrayLike<number>, k: number, values: Float32Array | Int32Array, indices: Int32Array): void {
   // heap[0] is the worst kept entry: the smallest value, among equals the largest index.
   const hv = new Float64Array(k);
   const hi = new Int32Array(k);
