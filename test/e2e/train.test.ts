@@ -94,7 +94,7 @@ describe('training from the editor (wasm)', () => {
     await train(page, 'auto', 1);
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
     expect(await page.getByTestId('train-backend').textContent()).toBe('wasm');
-    expect(await page.getByTestId('train-backend').getAttribute('title')).toMatch(/^best available \(webgpu: .*; webgl: software renderer \(.*SwiftShader.*\): slower than wasm\) · XNNPACK on \d+ threads?$/);
+    expect(await page.getByTestId('train-backend').getAttribute('title')).toMatch(/^best available \(webgpu: .*; webgl: software renderer \(.*SwiftShader.*\): slower than wasm\) · wasm on \d+ threads?$/);
     await train(page, 'wasm', 3); // the tests below read this run
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
   });

@@ -70,11 +70,14 @@ describe('backend choice', () => {
 });
 
 describe('wasm in Node', () => {
-  it('runs XNNPACK on a pool of every logical core (tfjs alone: one thread in Node), and a process using it exits', async () => {
+  it('runs XNNPACK and our kernels on every logical core (tfjs alone: one thread in Node), and a process using them exits', async () => {
     const os = await import('node:os');
     const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
     expect(await tf.setBackend('wasm')).toBe(true);
     expect(getThreadsCount()).toBe(Math.min(8, os.availableParallelism()));
+    // Our own wasm kernels split each call over as many threads.
+    const { ownWasmThreads } = await import('../../src/runtime/kernels/own-wasm');
+    expect(ownWasmThreads(tf.backend())).toBe(Math.min(8, os.availableParallelism()));
     // The pool's workers are unref'd: a script that trained on wasm ends by itself.
     const { spawnSync } = await import('node:child_process');
     const script = "import('./src/runtime/tf/node.ts').then(async ({ loadTfNode }) => { const tf = await loadTfNode(); const y = tf.conv2d(tf.ones([2, 8, 8, 3]), tf.ones([3, 3, 3, 4]), 1, 'same'); console.log(tf.getBackend(), (await y.data())[0]); })";

@@ -1,13 +1,15 @@
 /**
  * The wasm kernels of src/runtime/kernels (Conv2DBackpropFilter, which tfjs
- * lacks; Conv2DBackpropInput, transposed BatchMatMul, TopK and Mean over a
- * middle axis, which it ships slow)
+ * lacks; Conv2DBackpropInput, BatchMatMul, TopK and Mean over a middle axis,
+ * which it ships slow; some of them our own C, built to wasm)
  * against the cpu backend's, on random shapes with strides, paddings and odd
  * sizes.
  */
+import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfc from '@tensorflow/tfjs-core';
+import { tfjsWasmKernel } from '../../src/runtime/kernels/wasm-compose';
 import { loadTfNode } from '../../src/runtime/tf/node';
 
 let tf: typeof tfc;
@@ -30,7 +32,8 @@ describe('wasm Conv2DBackpropFilter', () => {
     await fc.assert(fc.asyncProperty(
       fc.record({
         n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 3, max: 13 }), w: fc.integer({ min: 3, max: 13 }),
-        ci: fc.integer({ min: 1, max: 5 }), co: fc.integer({ min: 1, max: 6 }), k: fc.constantFrom(1, 3, 5),
+        // ci % 4 = 0 with co % 8 = 0 runs our wasm kernel, thin inputs its patches path, the rest XNNPACK.
+        ci: fc.constantFrom(1, 2, 3, 4, 5, 8), co: fc.constantFrom(1, 3, 6, 8, 16), k: fc.constantFrom(1, 3, 5),
         stride: fc.constantFrom(1, 2, 3), pad: fc.constantFrom<'same' | 'valid' | number>('same', 'valid', 0, 1, 2),
         seed: fc.integer({ min: 0, max: 1e6 }),
       }).filter((c) => c.k <= c.h && c.k <= c.w),
@@ -49,7 +52,7 @@ describe('wasm Conv2DBackpropFilter', () => {
         const scale = Math.max(1, ...Array.from(want.data, Math.abs));
         const worst = Math.max(...Array.from(got.data, (v, i) => Math.abs(v - want.data[i])));
         expect(worst / scale).toBeLessThan(1e-4);
-      }), { numRuns: 60 });
+      }), { numRuns: 80 });
   });
 
   it('Conv2DBackpropInput matches cpu within 1e-4 on random shapes, strides and paddings', async () => {
@@ -118,6 +121,24 @@ describe('wasm Conv2DBackpropFilter', () => {
       }), { numRuns: 80 });
   });
 
+  it('batched BatchMatMul: bit-identical to tfjs\'s own (its blocked rounding, which PyTorch parity needs)', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { readSync(id: object): Float32Array; disposeData(id: object): void };
+    await fc.assert(fc.asyncProperty(
+      fc.record({ batch: fc.integer({ min: 2, max: 5 }), m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 200 }), n: fc.integer({ min: 1, max: 70 }), seed: fc.integer({ min: 0, max: 1e6 }) }),
+      async ({ batch, m, k, n, seed }) => {
+        const rand = (len: number, s: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 3);
+        const a = tf.tensor(rand(batch * m * k, seed), [batch, m, k]);
+        const b = tf.tensor(rand(batch * k * n, seed + 1), [batch, k, n]);
+        const got = tf.matMul(a, b);
+        expect(got.shape).toEqual([batch, m, n]);
+        const theirs = tfjsWasmKernel('BatchMatMul')({ inputs: { a, b }, backend: tf.backend(), attrs: { transposeA: false, transposeB: false } }) as tfc.TensorInfo;
+        expect(Array.from(await got.data())).toEqual(Array.from(backend.readSync(theirs.dataId)));
+        backend.disposeData(theirs.dataId);
+        tf.dispose([a, b, got]);
+      }), { numRuns: 60 });
+  });
+
   it('TopK matches cpu exactly (values, and indices of ties), without sorting whole rows', async () => {
     await fc.assert(fc.asyncProperty(
       fc.record({ rows: fc.integer({ min: 1, max: 4 }), n: fc.integer({ min: 1, max: 300 }), frac: fc.double({ min: 0, max: 1, noNaN: true }), levels: fc.constantFrom(3, 50, 1e6), int: fc.boolean(), seed: fc.integer({ min: 0, max: 1e6 }) }),
@@ -152,7 +173,8 @@ describe('wasm Conv2DBackpropFilter', () => {
   it('Mean over a middle axis: bit-identical to tfjs\'s own (transpose, then reduce the last axis), and cpu\'s within 1e-4', async () => {
     await tf.setBackend('wasm');
     await fc.assert(fc.asyncProperty(
-      fc.record({ shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 }), long: fc.integer({ min: 1, max: 3000 }), keepDims: fc.boolean(), offset: fc.double({ min: -100, max: 100, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }) }),
+      // Inner sizes past 16 run the kernel's SIMD blocks, then its column remainder.
+      fc.record({ shape: fc.oneof(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 2, maxLength: 4 }), fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constant(1), fc.integer({ min: 16, max: 70 }))), long: fc.integer({ min: 1, max: 3000 }), keepDims: fc.boolean(), offset: fc.double({ min: -100, max: 100, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }) }),
       async ({ shape, long, keepDims, offset, seed }) => {
         const axis = seed % (shape.length - 1); // any axis but the last
         const dims = shape.map((d, i) => (i === axis ? long : d));
@@ -175,13 +197,22 @@ describe('wasm Conv2DBackpropFilter', () => {
       }), { numRuns: 80 });
   });
 
+  it('our C kernels\' committed wasm is what their source builds to', () => {
+    const r = spawnSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
   it('leaves no tensors behind', async () => {
     await tf.setBackend('wasm');
     const before = tf.memory().numTensors;
     const backend = tf.backend() as unknown as { numDataIds(): number };
     const buffers = backend.numDataIds();
     for (let i = 0; i < 3; i++) {
+      // The filter gradient's three paths (XNNPACK, ours, ours over patches); the input gradient.
       tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 3]) as tfc.Tensor4D, tf.ones([2, 4, 4, 4]) as tfc.Tensor4D, [3, 3, 3, 4], 2, 1)));
+      tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 4]) as tfc.Tensor4D, tf.ones([2, 4, 4, 8]) as tfc.Tensor4D, [3, 3, 4, 8], 2, 1)));
+      tf.dispose(tf.tidy(() => backpropFilter(tf.ones([2, 8, 8, 1]) as tfc.Tensor4D, tf.ones([2, 4, 4, 8]) as tfc.Tensor4D, [3, 3, 1, 8], 2, 1)));
+      tf.dispose(tf.tidy(() => tf.grad((x: tfc.Tensor) => tf.sum(tf.conv2d(x as tfc.Tensor4D, tf.ones([3, 3, 4, 8]) as tfc.Tensor4D, 2, 1)))(tf.ones([2, 8, 8, 4]))));
       tf.dispose(tf.tidy(() => tf.matMul(tf.ones([5, 3]), tf.ones([4, 3]), false, true)));
       tf.dispose(tf.tidy(() => Object.values(tf.topk(tf.ones([3, 40]), 7))));
       tf.dispose(tf.tidy(() => tf.mean(tf.ones([3, 40, 2]), 1)));

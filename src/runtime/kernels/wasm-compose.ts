@@ -9,6 +9,15 @@ export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: string): TensorInfo;
   /** A view of a tensor's memory; take it after every makeOutput (an allocation may grow and move the heap). */
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array;
+  /** Where each tensor lives: memoryOffset is its byte offset in the wasm memory. */
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+}
+
+/** The byte offset of a tensor in the wasm memory, for our own wasm kernels. */
+export function heapOffset(backend: unknown, t: TensorInfo): number {
+  const entry = (backend as WasmHeapBackend).dataIdMap.get(t.dataId);
+  if (!entry) throw new Error('wasm backend: tensor not found (disposed?)');
+  return entry.memoryOffset;
 }
 
 const tfjsOwn = new Map<string, KernelConfig>();
@@ -39,11 +48,13 @@ export type Step = (name: string, inputs: Record<string, TensorInfo> | TensorInf
 
 /**
  * Calls `body` with `step`, which runs a wasm kernel and remembers its output
- * as a temporary. The TensorInfo `body` returns is kept; every other
- * temporary is disposed, also when `body` throws.
+ * as a temporary, and `temp`, which remembers a tensor made otherwise. The
+ * TensorInfo `body` returns is kept; every other temporary is disposed, also
+ * when `body` throws.
  */
-export function composeWasm(backend: unknown, body: (step: Step) => TensorInfo): TensorInfo {
+export function composeWasm(backend: unknown, body: (step: Step, temp: (t: TensorInfo) => TensorInfo) => TensorInfo): TensorInfo {
   const temps: TensorInfo[] = [];
+  const temp = (t: TensorInfo) => (temps.push(t), t);
   const step: Step = (name, inputs, attrs) => {
     const kernel = getKernel(name, 'wasm');
     if (!kernel) throw new Error(`wasm backend has no ${name} kernel`);
@@ -53,7 +64,7 @@ export function composeWasm(backend: unknown, body: (step: Step) => TensorInfo):
   };
   let result: TensorInfo | undefined;
   try {
-    result = body(step);
+    result = body(step, temp);
     return result;
   } finally {
     const wasm = backend as { disposeData(id: object): boolean };

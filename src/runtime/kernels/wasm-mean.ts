@@ -3,13 +3,15 @@
  * tfjs moves a reduced axis last (a full strided copy) and then sums each
  * row; BatchNorm's batch statistics are exactly that case (x [V, N, C] over
  * N), 8 % of a SimSiam step and 16 % of a BYOL step (its target network
- * normalizes too). Here x is read once in memory order into per-column
- * float32 accumulators: the same additions in the same order, so the result
- * is bit-identical to tfjs's (the PyTorch-parity runs are sensitive to one
- * ulp). Other reductions go to tfjs's kernel.
+ * normalizes too). Here our wasm kernel (c/mean_middle_axis.c) reads x once
+ * in memory order into per-column float32 accumulators: the same additions
+ * in the same order, so the result is bit-identical to tfjs's (the
+ * PyTorch-parity runs are sensitive to one ulp). Other reductions go to
+ * tfjs's kernel.
  */
 import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-import { tfjsWasmKernel, type WasmHeapBackend } from './wasm-compose';
+import { runOwnWasm } from './own-wasm';
+import { heapOffset, tfjsWasmKernel, type WasmHeapBackend } from './wasm-compose';
 
 export const mean: KernelFunc = (args) => {
   const { inputs, backend, attrs } = args;
@@ -23,12 +25,6 @@ export const mean: KernelFunc = (args) => {
   const inner = util.sizeFromShape(x.shape.slice(a + 1));
   const wasm = backend as unknown as WasmHeapBackend;
   const out = wasm.makeOutput(keepDims ? x.shape.map((d, i) => (i === a ? 1 : d)) : x.shape.filter((_, i) => i !== a), 'float32');
-  const [xs, ys] = [wasm.typedArrayFromHeap(x), wasm.typedArrayFromHeap(out)];
-  const sum = new Float32Array(inner); // float32 accumulators: tfjs's rounding
-  for (let o = 0; o < outer; o++) {
-    sum.fill(0);
-    for (let i = 0, base = o * n * inner; i < n; i++, base += inner) for (let j = 0; j < inner; j++) sum[j] += xs[base + j];
-    for (let j = 0; j < inner; j++) ys[o * inner + j] = sum[j] / n;
-  }
+  runOwnWasm(backend, 'mean_middle_axis', [heapOffset(backend, x), heapOffset(backend, out), outer, n, inner]);
   return out;
 };

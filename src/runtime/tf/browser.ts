@@ -12,6 +12,7 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { ownWasmThreads, startOwnWasmThreads, type SpawnThread } from '../kernels/own-wasm';
 import { registerWasmTrainingKernels } from '../kernels/wasm';
 
 setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd });
@@ -24,7 +25,9 @@ export const loadTfBrowser = async (): Promise<typeof tf> => tf;
  * tfjs sizes XNNPACK's thread pool (threaded wasm: cross-origin isolated
  * pages only) at hardwareConcurrency / 2, a guess at hyper-threading, and
  * caps setThreadsCount by it: a 2-core laptop trains on one thread. The wasm
- * backend starts here with the real count shown to it, at most tfjs's 8.
+ * backend starts here with the real count shown to it, at most tfjs's 8, and,
+ * in a Web Worker (where a thread may block), as many threads for our own
+ * wasm kernels.
  */
 function useEveryCoreForWasm() {
   const factory = tf.findBackendFactory('wasm');
@@ -35,17 +38,33 @@ function useEveryCoreForWasm() {
     setThreadsCount(cores);
     Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * cores, configurable: true });
     try {
-      return await factory();
+      const backend = await factory();
+      if ('WorkerGlobalScope' in globalThis) {
+        await startOwnWasmThreads(backend, cores, spawnWebWorker).catch((e) => console.warn(`wasm: our kernels run on one thread (${(e as Error).message ?? e})`));
+      }
+      return backend;
     } finally {
       delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
     }
   }, 2);
 }
 
-/** XNNPACK's threads on the started wasm backend (1 unless cross-origin isolated). */
+/** A helper thread for our own wasm kernels: a Worker on a blob URL of its source. */
+const spawnWebWorker: SpawnThread = (source, init) => new Promise((resolve, reject) => {
+  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  worker.onerror = (e) => reject(new Error(e.message || 'a helper thread did not start'));
+  worker.onmessage = () => {
+    URL.revokeObjectURL(url);
+    resolve();
+  };
+  worker.postMessage(init);
+});
+
+/** Threads on the started wasm backend: the fewer of XNNPACK's and our kernels' (1 unless cross-origin isolated). */
 export function wasmThreads(): number | undefined {
   try {
-    return getThreadsCount();
+    return Math.min(getThreadsCount(), ownWasmThreads(tf.backend()));
   } catch {
     return undefined;
   }

@@ -13,7 +13,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type * as tfc from '@tensorflow/tfjs-core';
+import { startOwnWasmThreads, type SpawnThread } from '../kernels/own-wasm';
 
 const require = createRequire(import.meta.url);
 
@@ -46,6 +48,9 @@ export function registerThreadedWasm(tf: typeof tfc, threads = wasmThreadsWanted
       const backend = new wasm.BackendWasm(module);
       // The pool's threads wait for work forever; they must not keep Node alive.
       for (const worker of [...module.PThread.runningWorkers, ...module.PThread.unusedWorkers]) worker.unref();
+      await startOwnWasmThreads(backend, threads, spawnNodeThread).catch((e) => {
+        process.emitWarning(`wasm: our kernels run on one thread (${(e as Error).message ?? e})`);
+      });
       return backend;
     } catch (e) {
       process.emitWarning(`wasm: threads unavailable (${(e as Error).message ?? e}); running on one thread`);
@@ -92,3 +97,13 @@ function pthreadWorkerFile(out: string): string {
   }
   return file;
 }
+
+/** A worker_threads helper for our own wasm kernels; like tfjs's pool, it must not keep Node alive. */
+const spawnNodeThread: SpawnThread = (source, init) => new Promise((resolve, reject) => {
+  const worker = new Worker(source, { eval: true, workerData: init });
+  worker.once('error', reject);
+  worker.once('message', () => {
+    worker.unref();
+    resolve();
+  });
+});

@@ -38,7 +38,7 @@ export interface FileOut { name: string; bytes: Uint8Array }
 
 export type FromWorker =
   | { type: 'status'; text: string }
-  | { type: 'backend'; name: string; reason: string; /** XNNPACK's pool, on wasm. */ threads?: number }
+  | { type: 'backend'; name: string; reason: string; /** wasm threads: the fewer of XNNPACK's pool and our kernels'. */ threads?: number }
   | { type: 'step'; metrics: StepMetrics; totalSteps: number; numTensors: number }
   | { type: 'eval'; step: number; knnTop1: number }
   | { type: 'done'; reason: 'completed' | 'stopped' }
