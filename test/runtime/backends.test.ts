@@ -85,4 +85,17 @@ describe('wasm in Node', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('wasm 12');
   });
+
+  it('runs our kernels on tfjs\'s single-threaded build too (its memory is not shared)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    // With x and dy all ones, each tap's filter gradient counts the output pixels it reaches: 2 images × 8×8, 'same'.
+    const script = "import('./src/runtime/tf/node.ts').then(async ({ loadTfNode }) => { const tf = await loadTfNode(); const { ownWasmThreads } = await import('./src/runtime/kernels/own-wasm.ts');"
+      + " const g = tf.grad((f) => tf.sum(tf.conv2d(tf.ones([2, 8, 8, 4]), f, 1, 'same')))(tf.zeros([3, 3, 4, 8]));"
+      + " const taps = Array.from(await tf.reshape(tf.slice(g, [0, 0, 0, 0], [3, 3, 1, 1]), [9]).data());"
+      + " const shared = tf.backend().wasm.asm?.memory?.buffer instanceof SharedArrayBuffer;"
+      + " console.log(ownWasmThreads(tf.backend()), shared, taps.join(' ')); })";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SIAMESE_WASM_THREADS: '1' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('1 false 98 112 98 112 128 112 98 112 98');
+  });
 });

@@ -197,6 +197,18 @@ describe('wasm Conv2DBackpropFilter', () => {
       }), { numRuns: 80 });
   });
 
+  it('a failing call of our kernels throws on the calling thread, and the threads serve the next call', async () => {
+    await tf.setBackend('wasm');
+    const { runOwnWasm, ownWasmThreads } = await import('../../src/runtime/kernels/own-wasm');
+    expect(ownWasmThreads(tf.backend())).toBeGreaterThan(1);
+    // Offsets past the end of the memory: every thread's part traps.
+    expect(() => runOwnWasm(tf.backend(), 'mean_middle_axis', [-256, -128, 2, 3, 32])).toThrow(/out of bounds/);
+    const x = tf.tensor(Float32Array.from({ length: 2 * 3 * 32 }, (_, i) => i), [2, 3, 32]);
+    const m = tf.mean(x, 1);
+    expect(Array.from(await m.data()).slice(0, 3)).toEqual([32, 33, 34]);
+    tf.dispose([x, m]);
+  });
+
   it('our C kernels\' committed wasm is what their source builds to', () => {
     const r = spawnSync(process.execPath, ['scripts/build-kernels.mjs', '--check'], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

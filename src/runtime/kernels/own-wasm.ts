@@ -27,7 +27,7 @@ export interface HelperInit {
   parts: number;
 }
 
-/** Control block: [0] job number, [1] helpers done, [2] kernel index, [3] argument count, [4…] arguments. */
+/** Control block: [0] job number, [1] helpers done, [2] a helper failed, [3] kernel index, [4] argument count, [5…] arguments. */
 const CONTROL_WORDS = 64;
 /** A helper that has not finished its part after this long is taken for dead. */
 const HELPER_TIMEOUT_MS = 120_000;
@@ -42,7 +42,11 @@ function serve({ module, memory, control, part, parts }, answer) {
   for (let job = Atomics.load(c, 0); ; ) {
     Atomics.wait(c, 0, job);
     job = Atomics.load(c, 0);
-    run[kernels[c[2]]](...c.subarray(4, 4 + c[3]), part, parts);
+    try {
+      run[kernels[c[3]]](...c.subarray(5, 5 + c[4]), part, parts);
+    } catch {
+      Atomics.store(c, 2, 1);
+    }
     Atomics.add(c, 1, 1);
     Atomics.notify(c, 1);
   }
@@ -89,16 +93,23 @@ export function runOwnWasm(backend: unknown, kernel: OwnKernel, args: number[]):
   const { exports, helpers } = instanceFor(memoryOf(backend));
   if (!helpers) return exports[kernel](...args, 0, 1);
   const { control: c, parts } = helpers;
-  c[2] = KERNELS.indexOf(kernel);
-  c[3] = args.length;
-  c.set(args, 4);
+  c[3] = KERNELS.indexOf(kernel);
+  c[4] = args.length;
+  c.set(args, 5);
   Atomics.store(c, 1, 0);
   Atomics.add(c, 0, 1);
   Atomics.notify(c, 0);
-  exports[kernel](...args, 0, parts);
+  let failure: unknown;
+  try {
+    exports[kernel](...args, 0, parts);
+  } catch (e) {
+    failure = e; // still wait for the helpers: the next call reuses the control block
+  }
   for (let done; (done = Atomics.load(c, 1)) < parts - 1; ) {
     if (Atomics.wait(c, 1, done, HELPER_TIMEOUT_MS) === 'timed-out') throw new Error(`wasm kernel ${kernel}: a helper thread stopped answering`);
   }
+  if (Atomics.exchange(c, 2, 0) && !failure) failure = new Error(`wasm kernel ${kernel} failed on a helper thread`);
+  if (failure) throw failure;
 }
 
 /** Threads (this one included) that split our kernels on this backend: 1 until startOwnWasmThreads. */
