@@ -2,12 +2,14 @@
  * `npm run bench`: the project's speed figures, as a table (or JSON with
  * --json). Figures, not pass/fail: targets are read off by people.
  *
- *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol]
+ *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol] [--software-webgpu]
  *
  * - graph: parse / validate + shape inference / compile of a 300-node document;
  * - one training step of the reference workload (batch 256, Fashion-MNIST-sized
  *   images) per template on each backend: wasm, webgpu where a hardware adapter
- *   exists (a software one is named and skipped), cpu on a shortened run (batch 8);
+ *   exists (a software one is named and skipped, unless --software-webgpu: to
+ *   check the GPU rows on a machine without one, at a small --batch), cpu on a
+ *   shortened run (batch 8);
  * - the same step of the exported PyTorch script, in the same run (Debian's
  *   python3-torch, 2 threads, or CUDA where there is a GPU), and the ratio;
  * - kNN evaluation time (bank 10k, queries 2k, on the best backend);
@@ -42,7 +44,7 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false }, batch: { type: 'string', default: '256' }, steps: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false },
-    'skip-editor': { type: 'boolean', default: false },
+    'skip-editor': { type: 'boolean', default: false }, 'software-webgpu': { type: 'boolean', default: false },
   },
 });
 const BATCH = Number(args.batch);
@@ -126,8 +128,9 @@ if (!args['skip-editor']) {
   );
 }
 const adapter = probeWebGpu();
-const webgpu = adapter && !adapter.software && (await enableWebGpu()) ? 'webgpu' : undefined;
-if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapter.architecture || adapter.vendor})` : 'no adapter'}`);
+const webgpu = adapter && (!adapter.software || args['software-webgpu']) && (await enableWebGpu()) ? 'webgpu' : undefined;
+const adapterName = adapter && ([adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.description || 'unnamed adapter');
+if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapterName})` : 'no adapter'}`);
 const results: Record<string, unknown> = {};
 for (const name of (['simsiam', 'byol'] as const).filter((n) => !args.only || args.only === n)) {
   const doc = template(name);
@@ -139,7 +142,7 @@ for (const name of (['simsiam', 'byol'] as const).filter((n) => !args.only || ar
   const per = (ms: number, b: number) => ({ ms, imagesPerSec: (1000 * b) / ms });
   if (torch) figures.push({ name: `${name}: PyTorch step (${torch.device})`, value: torch.ms, unit: 'ms', note: `${((1000 * BATCH) / torch.ms).toFixed(0)} img/s` });
   figures.push({ name: `${name}: wasm step (${getThreadsCount()} threads)`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
-  if (gpu) figures.push({ name: `${name}: webgpu step (${adapter!.vendor} ${adapter!.architecture})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
+  if (gpu) figures.push({ name: `${name}: webgpu step (${adapterName})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
   results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && per(gpu, BATCH), cpu: { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
 }

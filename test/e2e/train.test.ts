@@ -158,7 +158,8 @@ describe('training from the editor (wasm)', () => {
     const { page } = studio;
     const dir = '/usr/share/datasets/fashion-mnist';
     await page.getByTestId('train-data-files').setInputFiles(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'].map((f) => `${dir}/${f}`));
-    await expect.poll(() => page.getByTestId('train-data').textContent()).toContain('4 files');
+    // Reading and unpacking 60k images takes seconds on a busy machine; meanwhile the chooser says "reading 4 files…".
+    await expect.poll(() => page.getByTestId('train-data').textContent(), { timeout: 60_000 }).toMatch(/data: 4 files/);
     await train(page, 'wasm', 2);
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
     expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on fashion-mnist, 60000 images');

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { compile } from '../../src/runtime/program';
-import { enableWebGpu, loadTfNode, webgpuAdapter } from '../../src/runtime/tf/node';
+import { enableWebGpu, loadTfNode, probeWebGpu, webgpuAdapter } from '../../src/runtime/tf/node';
 import { selectBackend } from '../../src/runtime/tf/backends';
 import { syntheticDataset, tiny } from '../helpers/runtime';
 
@@ -62,6 +62,10 @@ describe('tensors', () => {
 });
 
 describe('backend choice', () => {
+  it('the child-process probe names the adapter, and sees SwiftShader as software (auto passes it over)', () => {
+    expect(probeWebGpu()).toEqual({ vendor: 'google', architecture: 'swiftshader', description: expect.stringMatching(/SwiftShader/), software: true });
+  });
+
   it('auto passes over avoided backends and says why; a forced one that is missing is an error', async () => {
     const chosen = await selectBackend(tf, 'auto', { webgpu: 'software adapter' });
     expect(chosen).toEqual({ name: 'wasm', reason: 'best available (webgpu: software adapter; webgl: unavailable)' });

@@ -115,11 +115,13 @@ function describeAdapter(adapter: AdapterLike): GpuAdapterInfo {
 /**
  * Looks for a WebGPU adapter in a child process: Vulkan and Dawn print
  * warnings straight to stderr while they probe drivers, which `auto` should
- * not show on every run.
+ * not show on every run. (GPUAdapterInfo's fields are getters, which
+ * JSON.stringify passes over: they are copied one by one.)
  */
 export function probeWebGpu(): GpuAdapterInfo | undefined {
   const script = `const { create, globals } = require('webgpu'); Object.assign(globalThis, globals);
-    create([]).requestAdapter().then((a) => { process.stdout.write(JSON.stringify(a ? { info: a.info, isFallbackAdapter: a.isFallbackAdapter } : null)); process.exit(0); }, () => process.exit(1));`;
+    const pick = (i) => ({ vendor: i.vendor, architecture: i.architecture, description: i.description });
+    create([]).requestAdapter().then((a) => { process.stdout.write(JSON.stringify(a ? { info: pick(a.info ?? {}), isFallbackAdapter: a.isFallbackAdapter } : null)); process.exit(0); }, () => process.exit(1));`;
   const r = spawnSync(process.execPath, ['-e', script], { cwd: dirname(require.resolve('webgpu/package.json')), encoding: 'utf8', timeout: 30_000 });
   if (r.status !== 0 || !r.stdout) return undefined;
   try {
