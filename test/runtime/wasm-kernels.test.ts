@@ -15,6 +15,9 @@ import { loadTfNode } from '../../src/runtime/tf/node';
 let tf: typeof tfc;
 beforeAll(async () => { tf = await loadTfNode(); });
 
+/** Deterministic test values in [−scale, scale]: a sine of the index, shifted by the seed. */
+const wave = (len: number, seed: number, scale = 2) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + seed * 78.233) * scale);
+
 async function filterGrad(backend: string, x: Float32Array, xShape: number[], dy: Float32Array, dyShape: number[], filterShape: [number, number, number, number], stride: number, pad: 'same' | 'valid' | number) {
   await tf.setBackend(backend);
   const out = tf.tidy(() => backpropFilter(tf.tensor4d(x, xShape as never), tf.tensor4d(dy, dyShape as never), filterShape, stride, pad));
@@ -43,9 +46,8 @@ describe('wasm Conv2DBackpropFilter', () => {
         const probe = tf.conv2d(tf.zeros([n, h, w, ci]) as tfc.Tensor4D, tf.zeros(filterShape) as tfc.Tensor4D, stride, pad);
         const dyShape = probe.shape;
         probe.dispose();
-        const rand = (len: number, s: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 2);
-        const x = rand(n * h * w * ci, seed);
-        const dy = rand(dyShape.reduce((a, b) => a * b, 1), seed + 1);
+        const x = wave(n * h * w * ci, seed);
+        const dy = wave(dyShape.reduce((a, b) => a * b, 1), seed + 1);
         const want = await filterGrad('cpu', x, [n, h, w, ci], dy, dyShape, filterShape, stride, pad);
         const got = await filterGrad('wasm', x, [n, h, w, ci], dy, dyShape, filterShape, stride, pad);
         expect(got.shape).toEqual(filterShape);
@@ -64,9 +66,8 @@ describe('wasm Conv2DBackpropFilter', () => {
         seed: fc.integer({ min: 0, max: 1e6 }),
       }).filter((c) => c.k <= c.h && c.k <= c.w),
       async ({ n, h, w, ci, co, k, stride, pad, seed }) => {
-        const rand = (len: number, s: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 2);
-        const x = rand(n * h * w * ci, seed);
-        const f = rand(k * k * ci * co, seed + 1);
+        const x = wave(n * h * w * ci, seed);
+        const f = wave(k * k * ci * co, seed + 1);
         const grad = async (backend: string) => {
           await tf.setBackend(backend);
           const out = tf.tidy(() => tf.grad((xx: tfc.Tensor) => {
@@ -95,8 +96,8 @@ describe('wasm Conv2DBackpropFilter', () => {
         const lead = batch === 0 ? [] : [batch];
         const aShape = [...lead, ...(ta ? [k, m] : [m, k])];
         const bShape = [...lead, ...(tb ? [n, k] : [k, n])];
-        const rand = (shape: number[], s: number) => Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 2);
-        const [a, b] = [rand(aShape, seed), rand(bShape, seed + 1)];
+        const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
+        const [a, b] = [wave(size(aShape), seed), wave(size(bShape), seed + 1)];
         const run = async (backend: string) => {
           await tf.setBackend(backend);
           const outs = tf.tidy(() => {
@@ -127,9 +128,8 @@ describe('wasm Conv2DBackpropFilter', () => {
     await fc.assert(fc.asyncProperty(
       fc.record({ batch: fc.integer({ min: 2, max: 5 }), m: fc.integer({ min: 1, max: 9 }), k: fc.integer({ min: 1, max: 200 }), n: fc.integer({ min: 1, max: 70 }), seed: fc.integer({ min: 0, max: 1e6 }) }),
       async ({ batch, m, k, n, seed }) => {
-        const rand = (len: number, s: number) => Float32Array.from({ length: len }, (_, i) => Math.sin(i * 12.9898 + s * 78.233) * 3);
-        const a = tf.tensor(rand(batch * m * k, seed), [batch, m, k]);
-        const b = tf.tensor(rand(batch * k * n, seed + 1), [batch, k, n]);
+        const a = tf.tensor(wave(batch * m * k, seed, 3), [batch, m, k]);
+        const b = tf.tensor(wave(batch * k * n, seed + 1, 3), [batch, k, n]);
         const got = tf.matMul(a, b);
         expect(got.shape).toEqual([batch, m, n]);
         const theirs = tfjsWasmKernel('BatchMatMul')({ inputs: { a, b }, backend: tf.backend(), attrs: { transposeA: false, transposeB: false } }) as tfc.TensorInfo;

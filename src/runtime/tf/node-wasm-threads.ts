@@ -19,7 +19,7 @@ import { startOwnWasmThreads, type SpawnThread } from '../kernels/own-wasm';
 
 const require = createRequire(import.meta.url);
 
-/** XNNPACK threads for wasm in Node: SIAMESE_WASM_THREADS, else every logical core (tfjs's pool holds at most 8). */
+/** wasm threads in Node (XNNPACK's pool and our kernels'): SIAMESE_WASM_THREADS, else every logical core (tfjs's pool holds at most 8). */
 export function wasmThreadsWanted(): number {
   const fromEnv = Number(process.env.SIAMESE_WASM_THREADS);
   const cores = os.availableParallelism?.() ?? os.cpus().length;

@@ -13,8 +13,7 @@ import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
-import { wasmThreads } from '../tf/browser';
-import { loadTfBrowser, softwareRenderers } from '../tf/browser';
+import { loadTfBrowser, softwareRenderers, wasmThreads } from '../tf/browser';
 import { datasetFor } from './data';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
 
