@@ -1,5 +1,5 @@
 /**
- * `siamese-studio`: the command line of DESIGN.md. Each command returns its
+ * `siamese-studio`: the command line of the README. Each command returns its
  * exit code; nothing here prints a stack trace for a user's mistake.
  */
 import { exportPytorchCommand } from './export-pytorch';

@@ -1,5 +1,5 @@
 /**
- * The document, format v1 (DESIGN.md "The document"). This is the structural
+ * The document, format v1 (docs/semantics.md "The document"). This is the structural
  * schema: ids, wiring and positions. A node's params are checked against its
  * kind's own schema by the validator, since the kinds live in src/nodes.
  */

@@ -1,7 +1,7 @@
 /**
  * Gradient flow: which modules a loss trains, and what that means.
  *
- * - An EMA target is "never updated by the optimizer" (DESIGN.md); if a loss's
+ * - An EMA target is "never updated by the optimizer" (docs/semantics.md); if a loss's
  *   gradient reaches it, the graph says two contradictory things: an error.
  * - No module trained by any loss: nothing to learn, an error.
  * - A loss whose target side trains a module (no stop-gradient, no EMA), or

@@ -1,6 +1,6 @@
 /**
  * Training settings of a document. Defaults are the reference workload of
- * DESIGN.md (SGD lr 0.06, momentum 0.9, weight decay 5e-4, cosine decay,
+ * docs/semantics.md (SGD lr 0.06, momentum 0.9, weight decay 5e-4, cosine decay,
  * batch 256), which follows SimSiam's CIFAR recipe (Chen & He 2020, §B).
  */
 import { z } from 'zod';

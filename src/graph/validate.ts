@@ -1,5 +1,5 @@
 /**
- * validateGraph: every error and warning of DESIGN.md "Semantics of a graph",
+ * validateGraph: every error and warning of docs/semantics.md "Validation",
  * and the inferred shape of every port. Errors block training; warnings
  * (likely collapse) do not.
  */

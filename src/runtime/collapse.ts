@@ -1,5 +1,5 @@
 /**
- * DESIGN.md's one collapse rule, used by the CLI, the dashboard and the
+ * The one collapse rule (docs/semantics.md), used by the CLI, the dashboard and the
  * report: collapsed when the std of the l2-normalized projector output falls
  * under 0.1/√d, or its effective rank under d/10. No tfjs here, so the page
  * can use it without loading tfjs.

@@ -8,7 +8,7 @@
  *   normalized singular values of the centred batch; from the eigenvalues of
  *   the d×d covariance (σ_i ∝ √λ_i). A projector ending in BatchNorm keeps the
  *   std near 1/√d while its outputs fall into a few directions: the rank shows it.
- * - One rule (DESIGN.md): collapsed when std < 0.1/√d or rank < d/10.
+ * - One rule (docs/semantics.md): collapsed when std < 0.1/√d or rank < d/10.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { l2Normalize } from '../nodes/nn/layers';

@@ -1,6 +1,6 @@
 /**
  * Real-browser tests: Debian's Chromium driven by playwright-core, the page
- * served by Vite's dev server from this checkout (DESIGN.md "Testing").
+ * served by Vite's dev server from this checkout (the README's test set-up).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

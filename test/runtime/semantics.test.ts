@@ -1,4 +1,4 @@
-/** The semantics of DESIGN.md, checked on small graphs on the cpu backend. */
+/** The semantics of docs/semantics.md, checked on small graphs on the cpu backend. */
 import type * as tfc from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { GraphDoc } from '../../src/graph';

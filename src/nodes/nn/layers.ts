@@ -1,7 +1,7 @@
 /**
  * Layers over view stacks: the same weights on every view, and BatchNorm
  * statistics per view, "as when the reference code calls the network once
- * per view" (DESIGN.md). Conv layers see the views folded into the batch,
+ * per view" (docs/semantics.md). Conv layers see the views folded into the batch,
  * [V·B, H, W, C], and MLP layers [V, B, D]: no op runs on a rank-5 tensor,
  * which tfjs's WebGPU backend cannot index. Parameters are created through
  * the build context; initialisation follows PyTorch's defaults so that

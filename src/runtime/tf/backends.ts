@@ -1,5 +1,5 @@
 /**
- * Backend choice: DESIGN.md's order is WebGPU, then WebGL, WASM, CPU; the
+ * Backend choice: the order is WebGPU, then WebGL, WASM, CPU; the
  * user may force one. tf.setBackend returns false (does not throw) when a
  * backend fails to initialise, so every attempt is checked.
  */
