@@ -24,15 +24,32 @@ export function collapseStd(z: tf.Tensor): tf.Scalar {
 }
 
 /**
- * The covariance [d, d] of the centred batch z [B, d] — or, when B < d, the
- * B×B Gram matrix of the same rows, which has the same non-zero eigenvalues.
+ * The covariance d×d (row-major) of the centred rows of z (B×d, row-major) —
+ * or, when B < d, the B×B Gram matrix of the same rows, which has the same
+ * non-zero eigenvalues. In float64: float32 sums would move each eigenvalue
+ * by up to B·2⁻²⁴·trace, which swamps the small ones the rank counts.
  */
-export function covariance(z: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => {
-    const centred = tf.sub(z, tf.mean(z, 0, true)) as tf.Tensor2D;
-    const gram = z.shape[0] < z.shape[1]!;
-    return tf.div(tf.matMul(centred, centred, !gram, gram), Math.max(z.shape[0] - 1, 1)) as tf.Tensor2D;
-  });
+export function covariance(z: ArrayLike<number>, rows: number, cols: number): { matrix: Float64Array; n: number } {
+  const centred = Float64Array.from(z);
+  for (let j = 0; j < cols; j++) {
+    let mean = 0;
+    for (let i = 0; i < rows; i++) mean += centred[i * cols + j];
+    mean /= rows;
+    for (let i = 0; i < rows; i++) centred[i * cols + j] -= mean;
+  }
+  const gram = rows < cols;
+  const n = gram ? rows : cols;
+  const [len, stride, step] = gram ? [cols, 1, cols] : [rows, cols, 1]; // entry (a, b) sums over the other axis
+  const matrix = new Float64Array(n * n);
+  const scale = 1 / Math.max(rows - 1, 1);
+  for (let a = 0; a < n; a++) {
+    for (let b = a; b < n; b++) {
+      let sum = 0;
+      for (let k = 0; k < len; k++) sum += centred[a * step + k * stride] * centred[b * step + k * stride];
+      matrix[a * n + b] = matrix[b * n + a] = sum * scale;
+    }
+  }
+  return { matrix, n };
 }
 
 /** RankMe from the eigenvalues of a covariance matrix. */
@@ -87,11 +104,10 @@ const diagonalNorm = (a: Float64Array, n: number) => {
   return s;
 };
 
+/** RankMe of the rows of z [B, d]. */
 export async function effectiveRank(z: tf.Tensor): Promise<number> {
-  const cov = covariance(z);
-  const values = await cov.data();
-  cov.dispose();
-  return effectiveRankFromEigenvalues(symmetricEigenvalues(values, cov.shape[0]));
+  const { matrix, n } = covariance(await z.data(), z.shape[0], z.shape[1]!);
+  return effectiveRankFromEigenvalues(symmetricEigenvalues(matrix, n));
 }
 
 export { isCollapsed } from './collapse';

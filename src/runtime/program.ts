@@ -16,7 +16,8 @@ import { knnPredict, top1 } from './knn';
 import { collapseStd, effectiveRank } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
 import { Optimizer, type TrainableParam } from './optim';
-import { isEmaTarget, pickMonitors } from './monitor';
+import { isEmaTarget, pickMonitors, probePath } from './monitor';
+import { probeSet } from './probe';
 import { learningRate } from './schedule';
 
 export class CompileError extends Error {
@@ -51,7 +52,7 @@ export interface StepMetrics {
   /** τ of the first EMA link, where the graph has one. */
   tau?: number;
   imagesPerSec: number;
-  /** Effective rank of the projector output and of the encoder features, on the steps where it is computed. */
+  /** Effective rank of the projector output and of the encoder features on the probe set (probe.ts), on the steps where it is computed. */
   effRank?: number;
   encoderEffRank?: number;
 }
@@ -89,6 +90,8 @@ export class TrainingProgram {
   readonly totalSteps: number;
   /** The monitored projector (z) and encoder (features), and z's dimension d. */
   readonly monitor: { projector: string; encoder: string; dim: number };
+  /** The nodes the probe runs, and the output its view replaces. */
+  private readonly probe: ReturnType<typeof probePath>;
   private store = new VariableStore();
   private built: Built[] = [];
   private emaLinks: EmaLink[] = [];
@@ -113,6 +116,7 @@ export class TrainingProgram {
     };
     this.totalSteps = this.settings.steps;
     this.monitor = pickMonitors(doc, v);
+    this.probe = probePath(v, this.monitor);
   }
 
   /** Steps completed so far. */
@@ -160,9 +164,9 @@ export class TrainingProgram {
   /**
    * Runs every node in dependency order; returns each node's outputs.
    * `overrides` replaces nodes' outputs (the parity harness feeds fixed views
-   * in place of the augmentations).
+   * in place of the augmentations); `only` runs just those nodes (the probe).
    */
-  forward(env: StepEnv, overrides?: Overrides): Map<string, Record<string, Tensor>> {
+  forward(env: StepEnv, overrides?: Overrides, only?: ReadonlySet<string>): Map<string, Record<string, Tensor>> {
     const outputs = new Map<string, Record<string, Tensor>>();
     for (const node of this.built) {
       const fixed = overrides?.get(node.id);
@@ -170,6 +174,7 @@ export class TrainingProgram {
         outputs.set(node.id, fixed);
         continue;
       }
+      if (only && !only.has(node.id)) continue;
       const inputs: Record<string, Tensor> = {};
       for (const i of node.inputs) inputs[i.port] = outputs.get(i.from)![i.fromPort];
       outputs.set(node.id, node.program.forward(inputs, env));
@@ -236,10 +241,7 @@ export class TrainingProgram {
         imagesPerSec: this.settings.batchSize / ((performance.now() - started) / 1000),
       };
       if (tau.length) metrics.tau = tau[0];
-      if (this.completed % this.settings.evaluation.rankEverySteps === 0 || this.completed === this.totalSteps) {
-        metrics.effRank = await effectiveRank(pass.z);
-        metrics.encoderEffRank = await effectiveRank(pass.features);
-      }
+      if (this.completed % this.settings.evaluation.rankEverySteps === 0 || this.completed === this.totalSteps) Object.assign(metrics, await this.probeRanks());
       return metrics;
     } finally {
       batch.dispose();
@@ -258,23 +260,57 @@ export class TrainingProgram {
     return this.store.modules.get(this.monitor.encoder)!;
   }
 
+  /**
+   * Images start…start+n−1 (bytes N×H×W×C) as one un-augmented view
+   * [1, n, H′, W′, C] at the encoder's input size: bytes / 255, resized
+   * bilinearly where the sizes differ. What the kNN features and the probe see.
+   */
+  private evalView(images: Uint8Array, start: number, n: number, [h, w, c]: [number, number, number]): tf.Tensor {
+    const input = this.validation.shapes.get(this.monitor.encoder)!.inputs.input;
+    const want: [number, number] = [dimOf(input, 2), dimOf(input, 3)];
+    return tf.tidy(() => {
+      const x = tf.tensor4d(gatherImages(images, h * w * c, Uint32Array.from({ length: n }, (_, i) => start + i)), [n, h, w, c]);
+      return tf.expandDims(want[0] !== h || want[1] !== w ? tf.image.resizeBilinear(x, want) : x, 0);
+    });
+  }
+
+  /**
+   * The monitored projector output z [N, d] and encoder features of the probe
+   * set (probe.ts): one un-augmented view through the nodes from the
+   * encoder's input to the projector, in eval mode — BatchNorm uses its
+   * running statistics and updates nothing. The caller disposes both.
+   */
+  probeOutputs(): { z: tf.Tensor2D; features: tf.Tensor2D } {
+    const set = probeSet(this.options.dataset);
+    const { source, nodes } = this.probe;
+    return tf.tidy(() => {
+      const view = this.evalView(set.images, 0, set.count, [set.height, set.width, set.channels]);
+      const env: StepEnv = { mode: 'eval', rng: new Rng(0), batch: view, assign: () => {} };
+      const outputs = this.forward(env, new Map([[source.node, { [source.port]: view }]]), new Set(nodes));
+      const [z, features] = [this.monitor.projector, this.monitor.encoder].map((id) => firstView(outputs.get(id)!.output) as tf.Tensor2D);
+      return { z, features };
+    });
+  }
+
+  /** RankMe of z and of the encoder features on the probe set. */
+  async probeRanks(): Promise<{ effRank: number; encoderEffRank: number }> {
+    const { z, features } = this.probeOutputs();
+    try {
+      return { effRank: await effectiveRank(z), encoderEffRank: await effectiveRank(features) };
+    } finally {
+      tf.dispose([z, features]);
+    }
+  }
+
   /** Online encoder features in eval mode for images N×H×W×C (bytes), in chunks. */
   async encode(images: Uint8Array, count: number, shape: [number, number, number], chunk = 256): Promise<tf.Tensor2D> {
     const encoder = this.built.find((n) => n.id === this.monitor.encoder)!;
-    const input = this.validation.shapes.get(encoder.id)!.inputs.input;
-    const want = [dimOf(input, 2), dimOf(input, 3)];
-    const [h, w, c] = shape;
-    const per = h * w * c;
     const parts: tf.Tensor[] = [];
     const env = { mode: 'eval' as const, rng: this.augmentRng, batch: tf.zeros([1]), assign: () => {} };
     try {
       for (let start = 0; start < count; start += chunk) {
         const n = Math.min(chunk, count - start);
-        const feats = tf.tidy(() => {
-          let x: tf.Tensor = tf.tensor4d(gatherImages(images, per, Uint32Array.from({ length: n }, (_, i) => start + i)), [n, h, w, c]);
-          if (want[0] !== h || want[1] !== w) x = tf.image.resizeBilinear(x as tf.Tensor4D, [want[0], want[1]]);
-          return tf.squeeze(encoder.program.forward({ input: tf.expandDims(x, 0) }, env).output, [0]);
-        });
+        const feats = tf.tidy(() => tf.squeeze(encoder.program.forward({ input: this.evalView(images, start, n, shape) }, env).output, [0]));
         parts.push(feats);
         await feats.data(); // one chunk at a time: bounded memory
       }
