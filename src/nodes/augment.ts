@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { between, intBetween, probability, rangePair, tensor } from '../graph';
 import { defineKind } from './kind';
+import { py } from './python';
 import { augmentViews } from './nn/augment-ops';
 
 /**
@@ -61,7 +62,7 @@ export const augment = defineKind({
   },
   pytorch: {
     // `views` replaces the augmentations where given (the parity harness feeds fixed views).
-    forward: ({ attr, params, inputs }) => `views if views is not None else augment(${inputs.input}[0], AUGMENT['${attr}'], ${params.size}, gen)`,
+    forward: ({ id, params, inputs }) => `views if views is not None else augment(${inputs.input}[0], AUGMENT[${py(id)}], ${py(params.size)}, gen)`,
   },
   build: ({ tf, params }) => ({
     forward: ({ input }, env) => ({ views: augmentViews(tf, tf.squeeze(input, [0]), params.size, params.views, env.rng) }),

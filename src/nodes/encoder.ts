@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { between, intBetween, tensor } from '../graph';
 import { dimOf } from './build';
 import { defineKind } from './kind';
+import { py } from './python';
 import { modulePorts, moduleResult, viewStack } from './module';
 import { buildConvNet } from './nn/convnet';
 import { buildResNet18, resnetWidths } from './nn/resnet';
@@ -76,8 +77,8 @@ export const encoder = defineKind({
   },
   pytorch: {
     module: (p, channels) => (p.arch === 'conv'
-      ? `ConvNet(in_channels=${channels}, widths=${JSON.stringify(p.widths)}, strides=${JSON.stringify(p.strides)}, batch_norm=${p.batchNorm ? 'True' : 'False'})`
-      : `ResNet18(in_channels=${channels}, width_multiplier=${p.widthMultiplier}, cifar_stem=${p.cifarStem ? 'True' : 'False'})`),
+      ? `ConvNet(in_channels=${py(channels)}, widths=${py(p.widths)}, strides=${py(p.strides)}, batch_norm=${py(p.batchNorm)})`
+      : `ResNet18(in_channels=${py(channels)}, width_multiplier=${py(p.widthMultiplier)}, cifar_stem=${py(p.cifarStem)})`),
     forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,
   },
   build: (ctx) => {

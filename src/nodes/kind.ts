@@ -11,9 +11,11 @@ export interface PyEmitter<P> {
   module?(params: P, inputSize: number): string;
   /**
    * The Python expression of this node's tensor output (a list of views, or
-   * the loss) from its inputs' expressions.
+   * the loss) from its inputs' expressions. `attr` is its module's attribute
+   * (an identifier the exporter derives from the id); any other text from the
+   * document (the id, params) goes through `py` (./python).
    */
-  forward?(args: { attr: string; params: P; inputs: Record<string, string> }): string;
+  forward?(args: { id: string; attr: string; params: P; inputs: Record<string, string> }): string;
 }
 
 export interface NodeKind<P = unknown> extends KindSpec<P> {

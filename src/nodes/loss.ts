@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { between, formatShape, tensor, type LocalProblem } from '../graph';
 import { defineKind } from './kind';
+import { py } from './python';
 import { siameseLoss } from './nn/losses';
 
 /**
@@ -40,7 +41,7 @@ export const loss = defineKind({
     }
     return { outputs: { loss: tensor() }, problems };
   },
-  pytorch: { forward: ({ params, inputs }) => `${params.weight} * siamese_loss(${inputs.prediction}, ${inputs.target}, '${params.objective}')` },
+  pytorch: { forward: ({ params, inputs }) => `${py(params.weight)} * siamese_loss(${inputs.prediction}, ${inputs.target}, ${py(params.objective)})` },
   build: ({ tf, params }) => ({
     forward: ({ prediction, target }) => ({ loss: tf.mul(siameseLoss(tf, params.objective, prediction, target), params.weight) }),
   }),

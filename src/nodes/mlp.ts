@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { intBetween, tensor, type NodeTraits } from '../graph';
 import { dimOf } from './build';
 import { defineKind } from './kind';
+import { py } from './python';
 import { modulePorts, moduleResult, viewStack } from './module';
 import { applyBatchNorm, applyLinear, batchNorm, linear } from './nn/layers';
 
@@ -65,7 +66,7 @@ export function defineMlpKind(spec: {
     },
     pytorch: {
       module: (p, input) =>
-        `MLP(${input}, hidden_dim=${p.hiddenDim}, output_dim=${p.outputDim}, layers=${p.layers}, hidden_bn=${p.hiddenBatchNorm ? 'True' : 'False'}, last_bn='${p.lastBatchNorm}')`,
+        `MLP(${py(input)}, hidden_dim=${py(p.hiddenDim)}, output_dim=${py(p.outputDim)}, layers=${py(p.layers)}, hidden_bn=${py(p.hiddenBatchNorm)}, last_bn=${py(p.lastBatchNorm)})`,
       forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,
     },
     build: (ctx) => {

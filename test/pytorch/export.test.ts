@@ -12,6 +12,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeGraph } from '../../src/graph';
 import { catalog } from '../../src/nodes';
+import { moduleAttribute } from '../../src/nodes/python';
 import type { Dataset } from '../../src/runtime/data/dataset';
 import { loadDatasetSpec } from '../../src/runtime/data/node';
 import { encoderTensors, loadEncoderTensors } from '../../src/runtime/export';
@@ -51,7 +52,7 @@ describe('export-pytorch', () => {
     const text = readFileSync(path, 'utf8');
     const doc = template(name);
     expect(text).toContain(`exported by Siamese Studio from the graph document\n"${doc.name}" (format v1, sha256 ${sha256Hex(serializeGraph(doc)).slice(0, 16)}`);
-    for (const n of doc.nodes.filter((n) => catalog.get(n.type)!.traits.module)) expect(text).toMatch(new RegExp(`self\\.${n.id} = `));
+    for (const n of doc.nodes.filter((n) => catalog.get(n.type)!.traits.module)) expect(text).toContain(`self.${moduleAttribute(n.id)} = `);
     expect(text).toContain('Grill et al. 2020');
   });
 

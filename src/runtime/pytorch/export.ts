@@ -2,40 +2,24 @@
  * export-pytorch: a standalone train.py from a graph document, assembled from
  * each node kind's emitter (src/nodes) and the shared PRELUDE. The script
  * runs on one process or under torchrun (DistributedDataParallel).
+ *
+ * No text from the document becomes a Python name or raw source: node outputs
+ * are entries of the dict `out`, keyed by the id as a string literal, modules
+ * are attributes named by moduleAttribute(id), and every string (ids, labels,
+ * name, params, the embedded DOCUMENT) goes through pyStr/py, also in comments
+ * and docstrings.
  */
 import { errorsOf, formatProblem, serializeGraph, type GraphDoc } from '../../graph';
 import { catalog, validate } from '../../nodes';
 import { dimOf } from '../../nodes/build';
+import { moduleAttribute, py, pyStr } from '../../nodes/python';
 import { isEmaTarget, pickMonitors } from '../monitor';
 import { PRELUDE } from './prelude';
 
 export class ExportError extends Error {}
 
-/** A Python identifier for a node id (ids may hold '.', '-', or start with a digit). */
-export function pythonNames(ids: string[]): Map<string, string> {
-  const used = new Set<string>();
-  return new Map(ids.map((id) => {
-    let name = id.replace(/[^A-Za-z0-9_]/g, '_');
-    if (/^[0-9]/.test(name) || PYTHON_RESERVED.has(name)) name = `n_${name}`;
-    let unique = name;
-    for (let i = 2; used.has(unique); i++) unique = `${name}_${i}`;
-    used.add(unique);
-    return [id, unique];
-  }));
-}
-
-const PYTHON_RESERVED = new Set(['images', 'views', 'gen', 'self', 'loss', 'and', 'or', 'not', 'in', 'is', 'if', 'else', 'for', 'while', 'def', 'class', 'return',
-  'import', 'from', 'as', 'with', 'try', 'except', 'finally', 'raise', 'pass', 'break', 'continue', 'lambda', 'global', 'nonlocal', 'yield',
-  'assert', 'del', 'None', 'True', 'False', 'async', 'await']);
-
-const py = (value: unknown): string => {
-  if (value === true) return 'True';
-  if (value === false) return 'False';
-  if (value === null) return 'None';
-  if (Array.isArray(value)) return `[${value.map(py).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value as Record<string, unknown>).map(([k, v]) => `${JSON.stringify(k)}: ${py(v)}`).join(', ')}}`;
-  return JSON.stringify(value);
-};
+/** Node id → module attribute (the parity harness maps state-dict keys with it). */
+export const pythonNames = (ids: string[]): Map<string, string> => new Map(ids.map((id) => [id, moduleAttribute(id)]));
 
 export function exportPytorch(doc: GraphDoc): string {
   const v = validate(doc);
@@ -45,8 +29,8 @@ export function exportPytorch(doc: GraphDoc): string {
   const missing = doc.nodes.filter((n) => !catalog.get(n.type)!.pytorch).map((n) => `"${n.id}" (${n.type})`);
   if (missing.length) throw new ExportError(`no PyTorch emitter for node ${missing.join(', ')}: refusing to write a script that would compute something else`);
 
-  const names = pythonNames(v.order);
-  const attr = (id: string) => names.get(id)!;
+  const attr = moduleAttribute;
+  const output = (id: string) => `out[${pyStr(id)}]`;
   const monitors = pickMonitors(doc, v);
   const init: string[] = [];
   const forward: string[] = [];
@@ -61,16 +45,16 @@ export function exportPytorch(doc: GraphDoc): string {
     const kind = catalog.get(node.type)!;
     const params = v.params.get(id);
     const shapes = v.shapes.get(id)!;
-    const comment = `# node "${id}"${node.label ? ` (${node.label})` : ''}: ${kind.doc} — ${kind.citation}`;
+    const comment = `# node ${pyStr(id)}${node.label ? ` (${pyStr(node.label)})` : ''}: ${kind.doc} — ${kind.citation}`;
     const inputs: Record<string, string> = {};
-    for (const w of v.wires.filter((w) => w.to.node === id)) inputs[w.to.port] = attr(w.from.node);
+    for (const w of v.wires.filter((w) => w.to.node === id)) inputs[w.to.port] = output(w.from.node);
     if (kind.traits.module) {
       if (isEmaTarget(v, id)) {
         const link = v.wires.find((w) => w.to.node === id && w.to.port === 'weights')!.from.node;
         const online = v.wires.find((w) => w.to.node === link)!.from.node;
         const ep = v.params.get(link) as { tauBase: number; schedule: string };
-        init.push(`        ${comment}`, `        # EMA target of "${online}": starts as its copy and is never trained`, `        self.${attr(id)} = copy.deepcopy(self.${attr(online)}).requires_grad_(False)`);
-        ema.push(`    (${py(attr(online))}, ${py(attr(id))}, ${ep.tauBase}, ${py(ep.schedule)}),`);
+        init.push(`        ${comment}`, `        # EMA target of ${pyStr(online)}: starts as its copy and is never trained`, `        self.${attr(id)} = copy.deepcopy(self.${attr(online)}).requires_grad_(False)`);
+        ema.push(`    (${py(attr(online))}, ${py(attr(id))}, ${py(ep.tauBase)}, ${py(ep.schedule)}),`);
       } else {
         const input = shapes.inputs.input;
         const size = kind.type === 'encoder' ? dimOf(input, 4) : dimOf(input, 2);
@@ -79,19 +63,20 @@ export function exportPytorch(doc: GraphDoc): string {
       }
       if (id === monitors.encoder) cropSize = dimOf(shapes.inputs.input, 2);
     }
-    if (kind.type === 'augment') augments.push(`    ${py(attr(id))}: ${py((params as { views: unknown }).views)},`);
+    if (kind.type === 'augment') augments.push(`    ${pyStr(id)}: ${py((params as { views: unknown }).views)},`);
     if (!kind.pytorch!.forward) continue;
-    const expr = kind.pytorch!.forward({ attr: attr(id), params, inputs });
-    forward.push(`        ${attr(id)} = ${expr}  # ${node.type} "${id}"`);
-    if (kind.traits.loss) losses.push(attr(id));
+    const expr = kind.pytorch!.forward({ id, attr: attr(id), params, inputs });
+    forward.push(`        ${output(id)} = ${expr}  # ${kind.type}`);
+    if (kind.traits.loss) losses.push(output(id));
   }
   const source = doc.nodes.find((n) => n.type === 'dataset')!.params;
   const first = v.shapes.get(doc.nodes.find((n) => n.type === 'dataset')!.id)!.outputs.images;
   const text = serializeGraph(doc);
 
+  // raw docstrings: pyStr's escapes stay as text there (also in --help), and it holds no quote that could end them
   return `#!/usr/bin/env python3
-"""${doc.name.replace(/"""/g, "'''").replace(/\\/g, '/')} — a training script exported by Siamese Studio from the graph document
-"${doc.name.replace(/"/g, "'").replace(/\\/g, '/')}" (format v${doc.version}, sha256 ${sha256Hex(text).slice(0, 16)}…), embedded below as DOCUMENT.
+r"""A training script exported by Siamese Studio from the graph document
+${pyStr(doc.name)} (format v${doc.version}, sha256 ${sha256Hex(text).slice(0, 16)}…), embedded below as DOCUMENT.
 
 One process (CPU or CUDA):   python train.py --data DIR --steps N
 Several (DDP; gloo on CPU, nccl on CUDA):
@@ -106,10 +91,10 @@ ${PRELUDE}
 # The graph
 # --------------------------------------------------------------------------
 
-DOCUMENT = json.loads(${JSON.stringify(text)})
+DOCUMENT = json.loads(${pyStr(text)})
 DATASET = ${py(source)}
-IN_CHANNELS = ${dimOf(first, 4)}
-CROP_SIZE = ${cropSize}
+IN_CHANNELS = ${py(dimOf(first, 4))}
+CROP_SIZE = ${py(cropSize)}
 ENCODER = ${py(attr(monitors.encoder))}
 PREDICTORS = {${predictors.join(', ')}}
 # augmentations per view, per augment node (BYOL's Table 6 names)
@@ -123,7 +108,7 @@ ${ema.join('\n')}
 
 
 class Graph(nn.Module):
-    """The graph "${doc.name.replace(/"/g, "'").replace(/\\/g, '/')}": every module node, and the forward pass to the total loss."""
+    r"""The graph ${pyStr(doc.name)}: every module node, and the forward pass to the total loss."""
 
     def __init__(self):
         super().__init__()
@@ -131,9 +116,10 @@ ${init.join('\n')}
 
     def forward(self, images, gen, views=None):
         """images: one batch [B, C, H, W] in [0, 1]. Returns the total loss and the monitored outputs (view 0)."""
+        out = {}  # node id -> its output (ids are never Python names)
 ${forward.join('\n')}
         loss = ${losses.join(' + ')}
-        return loss, {'z': ${attr(monitors.projector)}[0], 'features': ${attr(monitors.encoder)}[0]}
+        return loss, {'z': ${output(monitors.projector)}[0], 'features': ${output(monitors.encoder)}[0]}
 
 
 if __name__ == '__main__':
