@@ -13,7 +13,7 @@ import { errorsOf, formatProblem, serializeGraph, type GraphDoc } from '../../gr
 import { catalog, validate } from '../../nodes';
 import { dimOf } from '../../nodes/build';
 import { moduleAttribute, py, pyStr } from '../../nodes/python';
-import { isEmaTarget, pickMonitors } from '../monitor';
+import { isEmaTarget, pickMonitors, probePath } from '../monitor';
 import { PRELUDE } from './prelude';
 
 export class ExportError extends Error {}
@@ -38,6 +38,7 @@ export function exportPytorch(doc: GraphDoc): string {
   const augments: string[] = [];
   const predictors: string[] = [];
   const losses: string[] = [];
+  const expressions = new Map<string, string>();
   let cropSize = 0;
 
   for (const id of v.order) {
@@ -66,12 +67,14 @@ export function exportPytorch(doc: GraphDoc): string {
     if (kind.type === 'augment') augments.push(`    ${pyStr(id)}: ${py((params as { views: unknown }).views)},`);
     if (!kind.pytorch!.forward) continue;
     const expr = kind.pytorch!.forward({ id, attr: attr(id), params, inputs });
+    expressions.set(id, expr);
     forward.push(`        ${output(id)} = ${expr}  # ${kind.type}`);
     if (kind.traits.loss) losses.push(output(id));
   }
   const source = doc.nodes.find((n) => n.type === 'dataset')!.params;
   const first = v.shapes.get(doc.nodes.find((n) => n.type === 'dataset')!.id)!.outputs.images;
   const text = serializeGraph(doc);
+  const probe = probePath(v, monitors);
 
   // raw docstrings: pyStr's escapes stay as text there (also in --help), and it holds no quote that could end them
   return `#!/usr/bin/env python3
@@ -120,6 +123,12 @@ ${init.join('\n')}
 ${forward.join('\n')}
         loss = ${losses.join(' + ')}
         return loss, {'z': ${output(monitors.projector)}[0], 'features': ${output(monitors.encoder)}[0]}
+
+    def probe(self, view):
+        """The monitored outputs for one view [N, C, H, W] (the probe set; in eval mode): the nodes from the encoder's input to the projector, as the runtime's probe."""
+        out = {${pyStr(probe.source.node)}: [view]}
+${probe.nodes.map((id) => `        ${output(id)} = ${expressions.get(id)}`).join('\n')}
+        return {'z': ${output(monitors.projector)}[0], 'features': ${output(monitors.encoder)}[0]}
 
 
 if __name__ == '__main__':

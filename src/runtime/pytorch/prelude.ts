@@ -4,6 +4,8 @@
  * kNN, safetensors, the training loop). It mirrors src/nodes and
  * src/runtime; the parity harness (npm run parity) checks that they agree.
  */
+import { PROBE_SIZE } from '../probe';
+
 export const PRELUDE = String.raw`
 import argparse
 import copy
@@ -327,10 +329,33 @@ def collapse_std(z):
 
 
 def effective_rank(z):
-    """RankMe: exp of the entropy of the normalized singular values of the centred batch."""
+    """RankMe: exp of the entropy of the normalized singular values of the centred rows."""
     s = torch.linalg.svdvals((z - z.mean(0, keepdim=True)).double())
     p = s / s.sum() + 1e-7
     return math.exp(-(p * p.log()).sum().item())
+
+
+# The probe set of the effective rank, as in the runtime (src/runtime/probe.ts): the first
+# PROBE_SIZE images of the test split, never the training batch (B samples cap the rank at B - 1).
+PROBE_SIZE = ${PROBE_SIZE}
+
+
+def eval_view(images, size):
+    """uint8 [N, H, W, C] -> one un-augmented view [N, C, size, size] in [0, 1], bilinear where the size differs: what kNN and the probe see."""
+    x = to_float(images)
+    if x.shape[-1] != size or x.shape[-2] != size:
+        x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False)
+    return x
+
+
+@torch.no_grad()
+def probe_ranks(graph, view):
+    """RankMe of z and of the encoder features on the probe view, in eval mode (BatchNorm's running statistics, left unchanged)."""
+    was_training = graph.training
+    graph.eval()
+    monitor = graph.probe(view)
+    graph.train(was_training)
+    return effective_rank(monitor['z']), effective_rank(monitor['features'])
 
 
 @torch.no_grad()
@@ -341,10 +366,7 @@ def knn_top1(encoder, bank, bank_labels, queries, query_labels, size, k=200, tem
     def features(images):
         out = []
         for i in range(0, len(images), chunk):
-            x = to_float(images[i:i + chunk])
-            if x.shape[-1] != size or x.shape[-2] != size:
-                x = F.interpolate(x, size=(size, size), mode='bilinear', align_corners=False)
-            out.append(F.normalize(encoder(x.to(DEVICE)), dim=1))
+            out.append(F.normalize(encoder(eval_view(images[i:i + chunk], size).to(DEVICE)), dim=1))
         return torch.cat(out)
     bank_f, query_f = features(bank), features(queries)
     hits = 0
@@ -532,6 +554,7 @@ def main(argv=None):
 
     if train_x.shape[-1] != IN_CHANNELS:
         raise SystemExit(f'{args.data}: images have {train_x.shape[-1]} channels, the graph takes {IN_CHANNELS}')
+    probe = eval_view(test_x[:PROBE_SIZE], CROP_SIZE).to(DEVICE)
     graph = Graph().to(DEVICE)
     if args.init_from:
         load_encoder(graph, load_safetensors(args.init_from))
@@ -586,9 +609,8 @@ def main(argv=None):
                           imagesPerSec=args.batch / (time.time() - t0))
             if taus:
                 record['tau'] = taus[0]
-            if step % DOCUMENT['training']['evaluation']['rankEverySteps'] == 0 or step == args.steps:
-                record['effRank'] = effective_rank(z)
-                record['encoderEffRank'] = effective_rank(monitor['features'].detach())
+            if rank == 0 and (step % DOCUMENT['training']['evaluation']['rankEverySteps'] == 0 or step == args.steps):
+                record['effRank'], record['encoderEffRank'] = probe_ranks(graph, probe)
             emit(record)
             if args.eval_every and step % args.eval_every == 0 and rank == 0:
                 e = DOCUMENT['training']['evaluation']
