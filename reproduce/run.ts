@@ -8,7 +8,8 @@
  * of each); writes DIR (default results/): README.md (the table),
  * metrics-NAME.jsonl, and loss.svg, std.svg, rank.svg. --with-pytorch runs
  * the same through the exported scripts (Debian's python3-torch) and adds
- * their columns. Collapsed: std < 0.1/√d or effective rank < d/10 at the end.
+ * their columns. Collapsed: std < 0.1/√d or effective rank (on the probe set:
+ * the first 512 test images, src/runtime/probe.ts) < d/10 at the end.
  * --keep continues an earlier reproduce into the same DIR: the runs recorded
  * in DIR/runs.json are kept and not trained again (a full reproduce takes
  * hours on two cores; it can be done in parts).
@@ -168,7 +169,7 @@ function writeResults(): string {
 
 ${madeBy()}:
 ${STEPS} steps per run on ${backend.name}, ${SUBSET ? `the first ${SUBSET} images of each split` : 'the 60k train split (bank) and 10k test split (queries)'};
-kNN top-1 with k = 200, t = 0.1, cosine similarity. Collapsed: std < 0.1/√d or effective rank < d/10 at the end.
+kNN top-1 with k = 200, t = 0.1, cosine similarity. Collapsed: std < 0.1/√d or effective rank (on the probe set: the first 512 test images) < d/10 at the end.
 
 ${table.join('\n')}
 
