@@ -1,20 +1,21 @@
 /**
  * siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N
  *   [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
- *   [--out DIR] [--resume DIR] [--checkpoint-every N] [--jsonl]
- * Exit: 0 trained, 1 invalid graph or a non-finite loss, 2 unreadable input,
- * 130 stopped by Ctrl-C (after the current step, checkpoint written).
- * Checkpoints go to DIR/checkpoint every N steps (default 50), at the end and
- * on Ctrl-C, and only when every tensor is finite; a non-finite loss leaves
- * the last one on disk as it is.
+ *   [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--checkpoint-every N] [--jsonl]
+ * Exit: 0 trained, 1 invalid graph or a non-finite loss or state, 2 bad
+ * input (flags, data, checkpoint) or an output that cannot be written, 3 a
+ * bug, 130 stopped by Ctrl-C (after the current step, checkpoint written).
+ * Checkpoints go to DIR/checkpoint (checkpoint-dir.ts: switched atomically)
+ * every N steps (default 50), at the end and on Ctrl-C; a step that leaves a
+ * loss or any state tensor non-finite stops the run with the last one kept.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join, resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { version_core } from '@tensorflow/tfjs-core';
-import { errorsOf, formatProblem, parseGraph, serializeGraph } from '../graph';
+import { errorsOf, formatProblem, parseGraph, serializeGraph, TrainingSchema, type GraphDoc } from '../graph';
 import { validate } from '../nodes';
-import { loadCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
+import { CheckpointError, describeStateTensor, firstNonFiniteTensor, restoreCheckpoint, saveCheckpoint } from '../runtime/checkpoint';
 import type { Dataset } from '../runtime/data/dataset';
 import { loadDatasetSpec } from '../runtime/data/node';
 import { encoderModel, encoderTensors, loadEncoderTensors } from '../runtime/export';
@@ -23,11 +24,16 @@ import { compile, NonFiniteLossError, type StepMetrics, type TrainingProgram } f
 import { decodeSafetensors, encodeSafetensors } from '../runtime/safetensors';
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../runtime/tf/backends';
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../runtime/tf/node';
+import { readCheckpointDir, writeCheckpointDir, type CheckpointOnDisk } from './checkpoint-dir';
+import { checkDataFits } from './data-fit';
+import { readRegularFile, WriteError, writeFileAtomic, makeDir } from './files';
+import { graphChanges } from './graph-changes';
 import { CliError, type Io } from './io';
+import { CHECKPOINT_DIR, METRICS_FILE, prepareRunFolder } from './run-folder';
 import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
 
-const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR] [--resume DIR] [--init-from encoder.safetensors] [--checkpoint-every N] [--jsonl]';
+const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--init-from encoder.safetensors] [--checkpoint-every N] [--jsonl]';
 
 export async function trainCommand(args: string[], io: Io): Promise<number> {
   const opts = parseOptions(args);
@@ -52,12 +58,16 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
     throw new CliError((e as Error).message);
   }
 
+  // Read before anything is built, so that a bad checkpoint or another graph is refused first.
+  const checkpoint = opts.resume ? readResumable(opts.resume) : undefined;
+  const changes = checkpoint ? checkGraph(checkpoint, doc, opts) : [];
   const program = compile(doc, { dataset, batchSize: opts.batch, steps: opts.steps, seed: opts.seed });
+  checkDataFits(doc, dataset, program.settings.batchSize, { data: opts.data, batch: opts.batch });
   try {
     program.init();
     if (opts.initFrom) initFrom(program, opts.initFrom);
-    if (opts.resume) resume(program, opts.resume);
-    return await run(program, opts, { io, backend: backend.name, backendReason: backend.reason, dataset, doc: serializeGraph(doc) });
+    if (checkpoint) await restore(program, checkpoint, opts.resume!);
+    return await run(program, opts, { io, backend: backend.name, backendReason: backend.reason, dataset, doc: serializeGraph(doc), changes });
   } finally {
     program.dispose();
   }
@@ -87,6 +97,8 @@ interface Context {
   backendReason: string;
   dataset: Dataset;
   doc: string;
+  /** What differs from the resumed checkpoint's graph (--resume-with-changes). */
+  changes: string[];
 }
 
 async function run(program: TrainingProgram, opts: Options, ctx: Context): Promise<number> {
@@ -95,15 +107,17 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   const emit = (record: object) => {
     const line = JSON.stringify(record);
     if (opts.jsonl) io.out(line);
-    if (out) appendFileSync(join(out, 'metrics.jsonl'), `${line}\n`);
+    const file = out && join(out, METRICS_FILE);
+    if (file) try { appendFileSync(file, `${line}\n`); } catch (e) { throw new WriteError(file, e); }
   };
-  if (out) {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'graph.json'), ctx.doc);
-    if (!opts.resume) writeFileSync(join(out, 'metrics.jsonl'), ''); // a new run starts a new log; --resume appends
-  }
   const total = program.totalSteps;
   const first = program.stepsDone;
+  if (out) {
+    const resumedHere = opts.resume !== undefined && (opts.out === undefined || resolvePath(opts.out) === resolvePath(opts.resume)) ? first : undefined;
+    prepareRunFolder(out, { resumedHere, force: opts.force, flag: opts.out !== undefined ? '--out' : '--resume' });
+    writeFileAtomic(join(out, 'graph.json'), ctx.doc);
+  }
+  if (ctx.changes.length) emit({ resumedAt: first, graphChanges: ctx.changes });
   if (!opts.jsonl) {
     io.err(`training "${program.doc.name}" on ${ctx.dataset.name} (${ctx.dataset.train.count} images): ${total} steps × batch ${program.settings.batchSize}, backend ${ctx.backend} (${ctx.backendReason})${first ? `, resuming at step ${first}` : ''}`);
   }
@@ -118,21 +132,33 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   const started = Date.now();
   let last: StepMetrics | undefined;
   let failure: string | undefined;
-  /** The step of the last checkpoint written. */
-  let saved: number | undefined;
+  /** The step of the last checkpoint written (a resume's own to begin with). */
+  let saved: number | undefined = opts.resume ? first : undefined;
+  /** Steps whose state is good: all of them, unless one left a tensor non-finite. */
+  let goodSteps = first;
+  const keptNote = () => (saved !== undefined ? `; the last checkpoint (step ${saved}) is kept in ${join(out!, CHECKPOINT_DIR)}` : out ? '; no checkpoint was written before it' : '');
   try {
     while (program.stepsDone < total && !interrupted) {
       // On wasm and cpu a step settles in microtasks only: yield to the event
       // loop, or Ctrl-C (and output) would wait for the end of training.
       await new Promise((resolve) => setImmediate(resolve));
       if (interrupted) break;
+      let metrics: StepMetrics;
       try {
-        last = await program.step();
+        metrics = await program.step();
       } catch (e) {
         if (!(e instanceof NonFiniteLossError)) throw e;
         failure = e.message;
         break;
       }
+      // A finite loss can still come with overflowed weights (LARS at a huge lr): such a step is not kept either.
+      const bad = await firstNonFiniteTensor(program);
+      if (bad) {
+        failure = `step ${metrics.step} left ${describeStateTensor(bad)} non-finite (its loss, ${metrics.loss}, was finite): training stopped`;
+        break;
+      }
+      last = metrics;
+      goodSteps = last.step;
       emit(stepRecord(last));
       bar?.update(last.step, `loss ${last.loss.toFixed(4)} std ${last.collapseStd.toFixed(4)}`);
       if (!bar && !opts.jsonl && (last.step % 10 === 0 || last.step === total)) {
@@ -143,15 +169,18 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
         emit({ step: last.step, knnTop1: e.knnTop1, bank: e.bank, queries: e.queries });
         if (!opts.jsonl) io.err(`step ${last.step}: kNN top-1 ${(100 * e.knnTop1).toFixed(2)} % (${e.queries} queries, bank of ${e.bank})`);
       }
-      if (out && last.step % opts.checkpointEvery === 0) saved = (await writeOutputs(program, out)) ?? saved;
+      if (out && last.step % opts.checkpointEvery === 0) saved = await writeOutputs(program, out);
     }
+    if (out && !failure && saved !== program.stepsDone) saved = await writeOutputs(program, out);
+  } catch (e) {
+    if (e instanceof WriteError) throw new CliError(`${e.message}${keptNote()}`);
+    throw e;
   } finally {
     process.off('SIGINT', onSigint);
     bar?.finish();
   }
-  if (out && !failure) saved = (await writeOutputs(program, out)) ?? saved;
   const seconds = (Date.now() - started) / 1000;
-  const done: Record<string, unknown> = { done: true, steps: program.stepsDone, backend: ctx.backend, seconds: Math.round(seconds * 1000) / 1000 };
+  const done: Record<string, unknown> = { done: true, steps: goodSteps, backend: ctx.backend, seconds: Math.round(seconds * 1000) / 1000 };
   if (last) {
     Object.assign(done, { loss: last.loss, collapseStd: last.collapseStd, stdReference: last.stdReference, effRank: last.effRank, dim: last.dim });
     done.collapsed = isCollapsed(last.collapseStd, last.effRank, last.dim);
@@ -160,12 +189,11 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   if (failure) done.error = failure;
   emit(done);
   if (failure) {
-    const kept = saved !== undefined ? `; the last checkpoint (step ${saved}) is kept in ${join(out!, 'checkpoint')}` : out ? '; no checkpoint was written before it' : '';
-    io.err(`siamese-studio: ${failure}${kept}`);
+    io.err(`siamese-studio: ${failure}${keptNote()}`);
     return 1;
   }
   if (!opts.jsonl) {
-    io.err(`${interrupted ? 'stopped' : 'done'}: ${program.stepsDone} steps in ${formatDuration(seconds)}${last ? `, loss ${last.loss.toFixed(4)}${done.collapsed ? ' — collapsed' : ''}` : ''}${out ? `; wrote ${out}` : ''}`);
+    io.err(`${interrupted ? 'stopped' : 'done'}: ${goodSteps} steps in ${formatDuration(seconds)}${last ? `, loss ${last.loss.toFixed(4)}${done.collapsed ? ' — collapsed' : ''}` : ''}${out ? `; wrote ${out}` : ''}`);
   }
   return interrupted ? 130 : 0;
 }
@@ -178,39 +206,59 @@ function stepRecord(m: StepMetrics) {
   return r;
 }
 
-/** Writes the checkpoint and the encoder; returns the step written, or undefined if the state is not finite. */
-async function writeOutputs(program: TrainingProgram, out: string): Promise<number | undefined> {
-  const dir = join(out, 'checkpoint');
-  mkdirSync(dir, { recursive: true });
+/** Writes the checkpoint, then the encoder, each file whole; returns the step written. */
+async function writeOutputs(program: TrainingProgram, out: string): Promise<number> {
   const cp = await saveCheckpoint(program);
-  if (!cp) return undefined;
-  writeFileSync(join(dir, 'state.safetensors'), cp.tensors);
-  writeFileSync(join(dir, 'state.json'), cp.json);
-  writeFileSync(join(out, 'encoder.safetensors'), encodeSafetensors(await encoderTensors(program), {
+  // Every step's state is checked finite before it gets here.
+  if (!cp) throw new Error(`the state at step ${program.stepsDone} is not finite`);
+  writeCheckpointDir(join(out, CHECKPOINT_DIR), cp);
+  writeFileAtomic(join(out, 'encoder.safetensors'), encodeSafetensors(await encoderTensors(program), {
     format: 'pt', producer: 'siamese-studio', graph: program.doc.name, step: String(program.stepsDone),
   }));
   const model = await encoderModel(program, version_core);
-  mkdirSync(join(out, 'encoder'), { recursive: true });
-  writeFileSync(join(out, 'encoder', 'model.json'), model.modelJson);
-  writeFileSync(join(out, 'encoder', 'weights.bin'), model.weightsBin);
+  makeDir(join(out, 'encoder'));
+  // weights.bin first: a model.json is never left pointing at the weights of another step.
+  writeFileAtomic(join(out, 'encoder', 'weights.bin'), model.weightsBin);
+  writeFileAtomic(join(out, 'encoder', 'model.json'), model.modelJson);
   return program.stepsDone;
 }
 
 function initFrom(program: TrainingProgram, file: string) {
+  const bytes = new Uint8Array(readRegularFile(file, 2 ** 31 - 1, 'safetensors file'));
   try {
-    loadEncoderTensors(program, decodeSafetensors(new Uint8Array(readFileSync(file)), file).tensors, file);
+    loadEncoderTensors(program, decodeSafetensors(bytes, file).tensors, file);
   } catch (e) {
     throw new CliError(`--init-from ${file}: ${(e as Error).message}`);
   }
 }
 
-function resume(program: TrainingProgram, dir: string) {
-  const cp = join(dir, 'checkpoint');
-  if (!existsSync(join(cp, 'state.json'))) throw new CliError(`--resume ${dir}: no checkpoint there (expected ${join(cp, 'state.json')})`);
+/** The checkpoint in DIR/checkpoint, read and checked (its tensors against the program later). */
+function readResumable(dir: string): CheckpointOnDisk {
   try {
-    loadCheckpoint(program, { json: readFileSync(join(cp, 'state.json'), 'utf8'), tensors: new Uint8Array(readFileSync(join(cp, 'state.safetensors'))) }, cp);
+    return readCheckpointDir(join(dir, CHECKPOINT_DIR));
   } catch (e) {
-    throw new CliError(`--resume ${dir}: ${(e as Error).message}`);
+    if (e instanceof CheckpointError || e instanceof CliError) throw new CliError(`--resume ${dir}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** What differs from the checkpoint's graph: refused unless --resume-with-changes. */
+function checkGraph(checkpoint: CheckpointOnDisk, doc: GraphDoc, opts: Options): string[] {
+  const saved = parseGraph(checkpoint.state.graph);
+  if (!saved.ok) throw new CliError(`${checkpoint.files.state}: graph: not a graph document (${saved.errors[0].message})`);
+  const changes = graphChanges(saved.doc, doc);
+  if (changes.length && !opts.resumeWithChanges) {
+    throw new CliError(`--resume ${opts.resume}: ${opts.graph} differs from the graph the checkpoint was trained on (${changes.join('; ')}); pass --resume-with-changes to train it from these weights anyway`);
+  }
+  return changes;
+}
+
+async function restore(program: TrainingProgram, checkpoint: CheckpointOnDisk, dir: string): Promise<void> {
+  try {
+    await restoreCheckpoint(program, checkpoint.state, checkpoint.tensors, checkpoint.files);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CliError(`--resume ${dir}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -224,6 +272,8 @@ interface Options {
   evalEvery: number;
   out?: string;
   resume?: string;
+  resumeWithChanges: boolean;
+  force: boolean;
   initFrom?: string;
   checkpointEvery: number;
   jsonl: boolean;
@@ -238,7 +288,8 @@ function parseOptions(args: string[]): Options {
         data: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string', default: 'auto' },
         seed: { type: 'string' }, 'eval-every': { type: 'string', default: '0' }, out: { type: 'string' }, resume: { type: 'string' },
         'checkpoint-every': { type: 'string', default: '50' }, 'init-from': { type: 'string' },
-        jsonl: { type: 'boolean', default: false },
+        jsonl: { type: 'boolean', default: false }, force: { type: 'boolean', default: false },
+        'resume-with-changes': { type: 'boolean', default: false },
       },
     });
   } catch (e) {
@@ -248,16 +299,18 @@ function parseOptions(args: string[]): Options {
   if (positionals.length !== 1) throw new CliError(USAGE);
   if (!v.data) throw new CliError(`train: --data is required\n${USAGE}`);
   if (!v.steps) throw new CliError(`train: --steps is required\n${USAGE}`);
-  const int = (name: string, value: string | undefined, min: number) => {
+  // The document's own bounds for what a flag overrides; the others at most the steps' bound.
+  const bound = (key: 'steps' | 'seed' | 'batchSize') => TrainingSchema.shape[key].unwrap().maxValue!;
+  const int = (name: string, value: string | undefined, min: number, max = bound('steps')) => {
     if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new CliError(`train: --${name} must be an integer ≥ ${min}, got "${value}"`);
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new CliError(`train: --${name} must be an integer from ${min} to ${max}, got "${value}"`);
     return n;
   };
   if (!(BACKEND_CHOICES as readonly string[]).includes(v.backend!)) throw new CliError(`train: --backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${v.backend}"`);
   return {
-    graph: positionals[0], data: v.data, steps: int('steps', v.steps, 1)!, batch: int('batch', v.batch, 2), backend: v.backend as BackendChoice,
-    seed: int('seed', v.seed, 0), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume, initFrom: v['init-from'],
-    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1)!, jsonl: v.jsonl!,
+    graph: positionals[0], data: v.data, steps: int('steps', v.steps, 1)!, batch: int('batch', v.batch, 2, bound('batchSize')), backend: v.backend as BackendChoice,
+    seed: int('seed', v.seed, 0, bound('seed')), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume, initFrom: v['init-from'],
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1)!, jsonl: v.jsonl!, force: v.force!, resumeWithChanges: v['resume-with-changes']!,
   };
 }

@@ -22,6 +22,18 @@ export interface TrainableParam {
   role: ParamRole;
 }
 
+/** The slot tensors an optimizer keeps per parameter (checkpoints are checked against them). */
+export function slotNames(settings: OptimizerSettings): string[] {
+  switch (settings.type) {
+    case 'sgd':
+    case 'lars':
+      return ['momentum'];
+    case 'adam':
+    case 'adamw':
+      return ['exp_avg', 'exp_avg_sq'];
+  }
+}
+
 export class Optimizer {
   /** Slot tensors per param key: momentum buffers, Adam moments. */
   private slots = new Map<string, Record<string, tf.Variable>>();

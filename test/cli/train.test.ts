@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { serializeGraph } from '../../src/graph';
 import { decodeSafetensors } from '../../src/runtime/safetensors';
+import { checkpointIn } from '../helpers/cli';
 import { tiny } from '../helpers/runtime';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -66,7 +67,8 @@ describe('siamese-studio train outputs', () => {
     expect(enc.tensors['blocks.0.conv.weight'].shape).toEqual([4, 1, 3, 3]);
     expect(enc.tensors['blocks.1.bn.running_var'].shape).toEqual([8]);
     expect(enc.metadata).toMatchObject({ format: 'pt', step: '4' });
-    expect(existsSync(join(out, 'checkpoint', 'state.safetensors'))).toBe(true);
+    expect(checkpointIn(out).state.completed).toBe(4);
+    expect(existsSync(checkpointIn(out).tensorsFile)).toBe(true);
     const model = JSON.parse(readFileSync(join(out, 'encoder', 'model.json'), 'utf8'));
     expect(model.format).toBe('layers-model');
     const bytes = model.weightsManifest[0].weights.reduce((a: number, w: { shape: number[] }) => a + 4 * w.shape.reduce((x, y) => x * y, 1), 0);
@@ -109,17 +111,19 @@ describe('siamese-studio train outputs', () => {
     expect(lines(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).filter((x) => !x.done).map((x) => x.step)).toEqual(whole.map((x) => x.step));
   }, 180_000);
 
-  it('a non-finite loss stops training with a message and keeps the last good checkpoint', async () => {
+  it('a non-finite loss or state stops training with a message and keeps the last good checkpoint', async () => {
     const graph = tinyFile('explode', (d) => { d.training.optimizer = { type: 'sgd', lr: 100, momentum: 0.9, nesterov: false, weightDecay: 1 }; d.training.schedule.decay = 'constant'; });
     const out = join(dir, 'nan');
     const r = await train(graph, '--data', 'fashion-mnist', '--steps', '60', '--batch', '16', '--backend', 'wasm', '--jsonl', '--out', out, '--checkpoint-every', '1');
     expect(r.code).toBe(1);
-    const m = /siamese-studio: loss is (NaN|Infinity|-Infinity) at step (\d+): training stopped \(step \d+'s update was not applied\); the last checkpoint \(step (\d+)\) is kept in /.exec(r.stderr);
+    // Whichever comes first: a NaN loss, or a step whose update leaves a weight or a BatchNorm statistic non-finite.
+    const m = /siamese-studio: (?:loss is (?:NaN|Infinity|-Infinity) at step (\d+): training stopped \(step \d+'s update was not applied\)|step (\d+) left .+ non-finite \(its loss, \S+, was finite\): training stopped); the last checkpoint \(step (\d+)\) is kept in /.exec(r.stderr);
     expect(m, r.stderr).not.toBeNull();
+    const failed = Number(m![1] ?? m![2]);
     const done = lines(r.stdout).pop();
-    expect(done).toMatchObject({ done: true, steps: Number(m![2]) - 1, error: expect.stringMatching(/^loss is/) });
-    const state = decodeSafetensors(new Uint8Array(readFileSync(join(out, 'checkpoint', 'state.safetensors'))));
-    expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'state.json'), 'utf8')).completed).toBe(Number(m![3]));
+    expect(done).toMatchObject({ done: true, steps: failed - 1, error: expect.stringMatching(/^loss is|^step \d+ left/) });
+    const state = decodeSafetensors(new Uint8Array(readFileSync(checkpointIn(out).tensorsFile)));
+    expect(checkpointIn(out).state.completed).toBe(Number(m![3]));
     expect(Number(m![3])).toBeLessThanOrEqual(done.steps);
     for (const t of Object.values(state.tensors)) expect(t.data.every(Number.isFinite)).toBe(true);
   }, 120_000);
@@ -127,7 +131,7 @@ describe('siamese-studio train outputs', () => {
   it('refuses bad input with one clear line', async () => {
     expect(await train('templates/simsiam.json', '--steps', '2')).toMatchObject({ code: 2, stderr: expect.stringContaining('train: --data is required') });
     expect((await train('templates/simsiam.json', '--data', `fashion-mnist=${dir}`, '--steps', '1')).stderr).toBe(`siamese-studio: fashion-mnist: missing train-images-idx3-ubyte(.gz) in ${dir}\n`);
-    expect((await train('templates/simsiam.json', '--data', 'fashion-mnist', '--steps', 'x')).stderr).toContain('--steps must be an integer ≥ 1, got "x"');
+    expect((await train('templates/simsiam.json', '--data', 'fashion-mnist', '--steps', 'x')).stderr).toBe('siamese-studio: train: --steps must be an integer from 1 to 100000000, got "x"\n');
     const bad = tinyFile('bad', (d) => { d.edges = d.edges.filter((e) => e.to.node !== 'enc'); });
     const invalid = await train(bad, '--data', 'fashion-mnist', '--steps', '1');
     expect(invalid.code).toBe(1);

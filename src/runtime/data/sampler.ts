@@ -29,7 +29,18 @@ export class BatchSampler {
     return { rng: this.rng.state(), order: this.order ? Array.from(this.order) : null, position: this.position };
   }
 
+  /** Restores a saved state after checking it fits this dataset; a bad one throws, naming its field, and changes nothing. */
   restore(s: SamplerState): void {
+    const { count } = this;
+    if (s.order) {
+      if (s.order.length !== count) throw new Error(`sampler.order: has ${s.order.length} entries, but the dataset has ${count} images: was the checkpoint made with other data?`);
+      const seen = new Uint8Array(count);
+      for (const i of s.order) {
+        if (!(i < count) || seen[i]) throw new Error(`sampler.order: is not an order of the dataset's ${count} images (${i} is out of range or repeated)`);
+        seen[i] = 1;
+      }
+    }
+    if (s.position > (s.order ? count : 0)) throw new Error(`sampler.position: ${s.position} is past the end of the data order (${s.order ? count : 0})`);
     this.rng = new Rng(s.rng);
     this.order = s.order ? Uint32Array.from(s.order) : null;
     this.position = s.position;

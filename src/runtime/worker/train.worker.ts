@@ -50,7 +50,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
     program?.dispose();
     program = compile(parsed.doc, { dataset, steps: settings.steps, batchSize: settings.batchSize, seed: settings.seed });
     program.init();
-    if (resume) loadCheckpoint(program, resume, 'checkpoint');
+    if (resume) await loadCheckpoint(program, resume, 'checkpoint');
     post({ type: 'status', text: backend.name === 'webgpu' ? 'compiling shaders (the first step is slow)…' : 'training…' });
     for (let k = program.stepsDone; k < settings.steps && !stopped; k++) {
       // On wasm and cpu a step settles in microtasks only: without a macrotask turn, pause/stop would wait for the whole run.

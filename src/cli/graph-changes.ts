@@ -1,0 +1,44 @@
+/**
+ * What differs between two documents in what training computes: node types
+ * and params, wires, and training settings. Names, descriptions, labels and
+ * positions change nothing that is trained, so they are left out.
+ */
+import { canonicalJson, type GraphDoc } from '../graph';
+
+/** Short phrases, at most `limit` (then "… and N more"). */
+export function graphChanges(before: GraphDoc, after: GraphDoc, limit = 4): string[] {
+  const out: string[] = [];
+  const nodesBefore = new Map(before.nodes.map((n) => [n.id, n]));
+  const nodesAfter = new Map(after.nodes.map((n) => [n.id, n]));
+  for (const [id, a] of nodesBefore) {
+    const b = nodesAfter.get(id);
+    if (!b) out.push(`node "${id}" removed`);
+    else if (a.type !== b.type) out.push(`node "${id}": type ${a.type} → ${b.type}`);
+    else diffValues(`node "${id}" params`, a.params, b.params, out);
+  }
+  for (const id of nodesAfter.keys()) if (!nodesBefore.has(id)) out.push(`node "${id}" added`);
+  const wire = (e: GraphDoc['edges'][number]) => `${e.from.node}.${e.from.port} → ${e.to.node}.${e.to.port}`;
+  const wiresBefore = new Set(before.edges.map(wire));
+  const wiresAfter = new Set(after.edges.map(wire));
+  for (const w of wiresBefore) if (!wiresAfter.has(w)) out.push(`wire ${w} removed`);
+  for (const w of wiresAfter) if (!wiresBefore.has(w)) out.push(`wire ${w} added`);
+  diffValues('training', before.training, after.training, out);
+  return out.length > limit ? [...out.slice(0, limit), `… and ${out.length - limit} more`] : out;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function diffValues(path: string, a: unknown, b: unknown, out: string[]): void {
+  if (canonicalJson(a) === canonicalJson(b)) return;
+  if (isRecord(a) && isRecord(b)) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) diffValues(`${path}.${key}`, a[key], b[key], out);
+    return;
+  }
+  out.push(`${path}: ${show(a)} → ${show(b)}`);
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'absent';
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}

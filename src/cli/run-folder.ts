@@ -1,0 +1,73 @@
+/**
+ * The --out folder of a run: graph.json, metrics.jsonl, the encoder files,
+ * checkpoint/, and run.json, which marks it as ours. A user's own files are
+ * never overwritten without --force: a non-empty folder without run.json is
+ * refused. A new run into a run folder replaces that run (its checkpoint
+ * first, so it is never resumed by mistake); a resumed run keeps the metrics
+ * up to its checkpoint's step and drops what a killed run logged after it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STATE_FILE } from './checkpoint-dir';
+import { CliError } from './io';
+import { listDir, makeDir, pathKind, removeTemporaries, tryUnlink, writeFileAtomic, WriteError } from './files';
+
+export const RUN_FILE = 'run.json';
+const RUN_FORMAT = 'siamese-studio.run';
+export const CHECKPOINT_DIR = 'checkpoint';
+export const METRICS_FILE = 'metrics.jsonl';
+
+function isRunFolder(dir: string): boolean {
+  try {
+    return JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8')).format === RUN_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes `out` ready for a run. `resumedHere`: the step of the checkpoint in
+ * `out` that this run continues from (undefined for a new run, or a resume
+ * written elsewhere); `flag` names the folder's flag in errors.
+ */
+export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string }): void {
+  const kind = pathKind(out);
+  if (kind === 'file' || kind === 'other') throw new CliError(`${options.flag} ${out}: exists and is not a folder`);
+  const entries = listDir(out);
+  // A folder holding the checkpoint being resumed is a run of ours, even one from before run.json.
+  if (entries.length && !isRunFolder(out) && !options.force && options.resumedHere === undefined) {
+    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
+    throw new CliError(`${options.flag} ${out}: the folder is not empty (${shown}) and is not a Siamese Studio run; pass --force to write into it`);
+  }
+  makeDir(out);
+  writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1 })}\n`);
+  for (const dir of [out, join(out, 'encoder'), join(out, CHECKPOINT_DIR)]) removeTemporaries(dir);
+  const metrics = join(out, METRICS_FILE);
+  if (options.resumedHere === undefined) {
+    const checkpoint = join(out, CHECKPOINT_DIR);
+    tryUnlink(join(checkpoint, STATE_FILE)); // the switch first: no half of an old checkpoint is ever read as one
+    for (const name of listDir(checkpoint)) if (/^state(-[0-9a-f]{16})?\.safetensors$/.test(name)) tryUnlink(join(checkpoint, name));
+    writeFileAtomic(metrics, '');
+  } else {
+    writeFileAtomic(metrics, metricsUpTo(metrics, options.resumedHere));
+  }
+}
+
+/** The complete lines of a metrics log that belong to steps ≤ `step` (and the lines of no step: done records). */
+function metricsUpTo(file: string, step: number): string {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new WriteError(file, e, 'read');
+  }
+  const kept = text.split('\n').filter((line) => {
+    try {
+      const record = JSON.parse(line) as { step?: unknown };
+      return typeof record.step !== 'number' || record.step <= step;
+    } catch {
+      return false; // an empty line, or the half line of a killed write
+    }
+  });
+  return kept.map((line) => `${line}\n`).join('');
+}
