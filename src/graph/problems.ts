@@ -89,5 +89,16 @@ export function formatProblem(p: Problem): string {
   return `${p.severity} ${at}: ${p.message} [${p.code}]`;
 }
 
+/**
+ * One short line for the editor, naming what it is about as the CLI's path
+ * does: `pred: params.hiddenDim must be an integer between 1 and 65536, got -5`,
+ * `loss.target: prediction is … they must match`, `training.batchSize: must be …`.
+ */
+export function problemLine(p: Problem): string {
+  const subject = p.node !== undefined ? `${p.node}${p.port !== undefined ? `.${p.port}` : ''}: ` : p.path ? `${p.path}: ` : '';
+  const param = /^nodes\[\d+\]\.(params\b.*)$/.exec(p.path)?.[1];
+  return `${subject}${param ? `${param} ` : ''}${p.message}`;
+}
+
 export const errorsOf = (ps: readonly Problem[]) => ps.filter((p) => p.severity === 'error');
 export const warningsOf = (ps: readonly Problem[]) => ps.filter((p) => p.severity === 'warning');
