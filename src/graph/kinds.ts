@@ -9,6 +9,17 @@ import type { ProblemCode, Severity } from './problems';
 /** Socket kinds: what a wire carries. Only equal kinds connect. */
 export type SocketKind = 'images' | 'features' | 'loss' | 'weights';
 
+/** What a port of each socket kind means, on either side, in one line (the editor's port tooltips). */
+export const socketMeaning: Record<SocketKind, { input: string; output: string }> = {
+  images: { input: 'takes images: view stacks V×B×H×W×C', output: 'gives images: view stacks V×B×H×W×C' },
+  features: { input: 'takes feature vectors, one per view and image: V×B×D', output: 'gives feature vectors, one per view and image: V×B×D' },
+  loss: { input: 'takes a scalar loss', output: 'a scalar to minimize; every loss node adds to the total' },
+  weights: {
+    input: "takes an EMA node's target weights: this module becomes that EMA's target, never trained by gradients",
+    output: "this module's weights: wire them to an EMA node's online input",
+  },
+};
+
 /** The port key through which a module exposes (output) or receives (input, from `ema`) its weights. */
 export const WEIGHTS_PORT = 'weights';
 

@@ -11,15 +11,17 @@ import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
-import { formatShape, type GraphDoc, type PortRef, type Validation } from '../../graph';
+import { formatShape, problemLine, type GraphDoc, type PortRef, type Validation } from '../../graph';
 import { catalog, nodeKinds } from '../../nodes';
-import type { Position } from '../document/edits';
+import type { Position, WireEnd } from '../document/edits';
 import CanvasConnection from './CanvasConnection.vue';
+import CanvasMinimap from './CanvasMinimap.vue';
 import ContextMenu from './ContextMenu.vue';
 import CanvasNode from './CanvasNode.vue';
 import CanvasSocket from './CanvasSocket.vue';
-import { StudioConnection, StudioNode, type Schemes } from './scheme';
+import { MINIMAP, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
+import { fitTransform } from './fit';
 
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
@@ -34,6 +36,8 @@ export interface CanvasHost {
   removeEdges(ids: string[]): void;
   refused(message: string): void;
   viewportChanged(transform: { x: number; y: number; k: number }): void;
+  /** Opens node search: `at` in canvas coordinates, `screen` in the container's pixels; `wire` when a wire was dropped there. */
+  search(request: { at: Position; screen: Position; wire?: WireEnd }): void;
 }
 
 export interface CanvasState {
@@ -67,7 +71,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
 
   render.addPreset(Presets.classic.setup({ customize: { node: () => CanvasNode, socket: () => CanvasSocket, connection: () => CanvasConnection } }));
   render.addPreset(contextMenuPreset);
-  render.addPreset(Presets.minimap.setup({ size: 180 }));
+  render.addPreset(minimapPreset);
   connection.addPreset(() => new ClassicFlow<Schemes, []>({
     makeConnection(from: SocketData, to: SocketData) {
       const [source, target] = getSourceTarget(from, to) ?? [];
@@ -82,7 +86,8 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   area.use(connection);
   area.use(render);
   area.use(contextMenu);
-  area.use(new FrameMinimap({ boundViewport: true }));
+  area.use(new FrameMinimap({ boundViewport: true, ratio: MINIMAP.width / MINIMAP.height, minDistance: 1000 }));
+  let minimapShown = true;
   AreaExtensions.simpleNodesOrder(area);
 
   editor.addPipe((context) => {
@@ -96,6 +101,9 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
 
   area.addPipe((context) => {
     switch (context.type) {
+      case 'zoom':
+        if (context.data.source === 'dblclick') return; // a double-click opens node search instead
+        break;
       case 'nodepicked': {
         const { id } = context.data;
         const shift = lastPointer?.shiftKey ?? false;
@@ -136,6 +144,29 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   let lastPointer: PointerEvent | undefined;
   const onPress = (e: PointerEvent) => { lastPointer = e; };
   container.addEventListener('pointerdown', onPress, true);
+
+  const onBackground = (e: Event) => e.target === container || e.target === area.area.content.holder;
+  const screenOf = (p: Position) => { const { x, y, k } = area.area.transform; return { x: p.x * k + x, y: p.y * k + y }; };
+  const onDoubleClick = (e: MouseEvent) => {
+    if (!onBackground(e)) return;
+    area.area.setPointerFrom(e);
+    const at = { ...area.area.pointer };
+    host.search({ at, screen: screenOf(at) });
+  };
+  container.addEventListener('dblclick', onDoubleClick);
+  // A wire released over empty canvas (no socket, not on a node) asks what to add there. The release's
+  // target is seen first, in the capture phase: the connection plugin handles the release on window.
+  let releasedOn: EventTarget | null = null;
+  const onRelease = (e: PointerEvent) => { releasedOn = e.target; };
+  window.addEventListener('pointerup', onRelease, true);
+  connection.addPipe((context) => {
+    if (context.type === 'connectiondrop' && !context.data.socket && !context.data.created && onBackground({ target: releasedOn } as Event)) {
+      const { nodeId, key, side } = context.data.initial;
+      const at = { ...area.area.pointer };
+      host.search({ at, screen: screenOf(at), wire: { node: nodeId, port: key, side } });
+    }
+    return context;
+  });
 
   async function structural<T>(change: () => Promise<T>): Promise<T> {
     syncing++;
@@ -194,6 +225,11 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     }));
   }
 
+  async function setViewport({ x, y, k }: { x: number; y: number; k: number }) {
+    await area.area.zoom(k, 0, 0);
+    await area.area.translate(x, y);
+  }
+
   let queue = Promise.resolve();
   return {
     editor,
@@ -203,14 +239,24 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       queue = queue.then(() => apply(state)).catch((e) => console.error('canvas sync failed', e));
       return queue;
     },
+    /** Fits the graph (./fit): titles stay legible and the minimap's corner stays free. */
     async fit() {
-      const nodes = editor.getNodes();
-      if (nodes.length) await AreaExtensions.zoomAt(area, nodes);
-      else await area.area.translate(container.clientWidth / 2, container.clientHeight / 3);
+      const boxes = editor.getNodes().flatMap((n) => {
+        const p = area.nodeViews.get(n.id)?.position;
+        return p ? [{ left: p.x, top: p.y, right: p.x + n.width, bottom: p.y + n.height }] : [];
+      });
+      if (!boxes.length) return setViewport({ x: container.clientWidth / 2, y: container.clientHeight / 3, k: area.area.transform.k });
+      const graph = {
+        left: Math.min(...boxes.map((b) => b.left)), top: Math.min(...boxes.map((b) => b.top)),
+        right: Math.max(...boxes.map((b) => b.right)), bottom: Math.max(...boxes.map((b) => b.bottom)),
+      };
+      const view = { width: container.clientWidth, height: container.clientHeight };
+      await setViewport(fitTransform(graph, view, { minZoom: TITLE_MIN_PX / TITLE_PX, maxZoom: 1, pad: 24, minimap: minimapShown ? MINIMAP : undefined }));
     },
-    async setViewport({ x, y, k }: { x: number; y: number; k: number }) {
-      await area.area.zoom(k, 0, 0);
-      await area.area.translate(x, y);
+    setViewport,
+    setMinimap(shown: boolean) {
+      minimapShown = shown;
+      container.classList.toggle('minimap-hidden', !shown);
     },
     /** Canvas coordinates of a pointer/drag event (where a dropped node lands). */
     pointFrom(event: MouseEvent): Position {
@@ -221,6 +267,8 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     sizes: () => new Map(editor.getNodes().map((n) => [n.id, { width: n.width, height: n.height }])),
     destroy() {
       container.removeEventListener('pointerdown', onPress, true);
+      container.removeEventListener('dblclick', onDoubleClick);
+      window.removeEventListener('pointerup', onRelease, true);
       box.destroy();
       area.destroy();
     },
@@ -234,6 +282,14 @@ const contextMenuPreset: RenderPreset<Schemes, ContextMenuExtra> = {
     ? { component: ContextMenu, props: { items: context.data.items, searchBar: context.data.searchBar, onHide: context.data.onHide } }
     : undefined),
 };
+
+/** Renders MinimapPlugin's minimap with our CanvasMinimap.vue (see why there). */
+const minimapPreset: RenderPreset<Schemes, MinimapExtra> = {
+  update: (context) => (context.data.type === 'minimap' ? minimapProps(context.data) : undefined),
+  render: (context) => (context.data.type === 'minimap' ? { component: CanvasMinimap, props: minimapProps(context.data) } : undefined),
+};
+const minimapProps = (data: Extract<MinimapExtra, { type: 'render' }>['data']) =>
+  ({ nodes: data.nodes, viewport: data.viewport, translate: data.translate, point: data.point });
 
 export type Canvas = Awaited<ReturnType<typeof createCanvas>>;
 
@@ -260,7 +316,7 @@ function problemsByNode(validation: Validation) {
   for (const p of validation.problems) {
     for (const id of new Set([...(p.node ? [p.node] : []), ...(p.nodes ?? [])])) {
       const entry = byNode.get(id) ?? { errors: [], warnings: [] };
-      (p.severity === 'error' ? entry.errors : entry.warnings).push(p.message);
+      (p.severity === 'error' ? entry.errors : entry.warnings).push(problemLine(p));
       byNode.set(id, entry);
     }
   }

@@ -15,9 +15,24 @@ export const socketFor = (kind: SocketKind) => {
 };
 
 /** Layout constants shared with CanvasNode.vue: the node's size is known without measuring the DOM. */
-export const NODE_WIDTH = 230;
-const HEADER = 52;
-const ROW = 30;
+export const NODE_WIDTH = 240;
+export const HEADER = 48;
+export const ROW = 26;
+/**
+ * A node title's font size; Fit never zooms below the zoom that renders it at
+ * TITLE_MIN_PX. Large and of regular weight, so that BYOL's longest titles fit
+ * the width and the whole template fits a 1280×720 window's height at that zoom.
+ */
+export const TITLE_PX = 20;
+export const TITLE_MIN_PX = 11;
+/** The minimap's box in the canvas's bottom-right corner (CanvasMinimap.vue; Fit leaves it free). */
+export const MINIMAP = { width: 180, height: 60, margin: 8 };
+
+/** Where a port's socket sits below the node's top edge: outputs first, then inputs (as CanvasNode.vue draws them). */
+export function portOffsetY(kind: NodeKind<any>, side: 'input' | 'output', key: string): number {
+  const row = side === 'output' ? kind.outputs.findIndex((p) => p.key === key) : kind.outputs.length + kind.inputs.findIndex((p) => p.key === key);
+  return HEADER + ROW * row + ROW / 2;
+}
 
 export class StudioNode extends ClassicPreset.Node {
   width = NODE_WIDTH;

@@ -4,7 +4,7 @@
  * No Vue, no Rete: tested in Node.
  */
 import { z } from 'zod';
-import { CURRENT_VERSION, EdgeSchema, FORMAT, NodeSchema, TrainingSchema, type GraphDoc, type GraphEdge, type GraphNode, type PortRef } from '../../graph';
+import { CURRENT_VERSION, EdgeSchema, FORMAT, NodeSchema, TrainingSchema, type GraphDoc, type GraphEdge, type GraphNode, type PortRef, type Problem } from '../../graph';
 import { catalog, validate } from '../../nodes';
 
 export interface Position { x: number; y: number }
@@ -79,6 +79,48 @@ export function connect(doc: GraphDoc, from: PortRef, to: PortRef): { doc: Graph
     && (p.edge === id || p.code === 'cycle' || (p.code === 'shape-mismatch' && p.node === to.node)));
   return refusal ? { refused: refusal.message } : { doc: next, id };
 }
+
+/** The port a wire was dragged from and dropped in empty space. */
+export interface WireEnd extends PortRef { side: 'input' | 'output' }
+
+/**
+ * Adds a node of `type` at `position` wired to `end` — to its first port of
+ * the other side and the same socket kind — as one edit; or says why not:
+ * no such port, the validator refuses the wire as `connect` does, or the
+ * wire starts with an error at either end.
+ */
+export function addNodeWired(doc: GraphDoc, type: string, position: Position, end: WireEnd): { doc: GraphDoc; id: string } | { refused: string } {
+  const port = portFacing(doc, type, end);
+  if (!port) return { refused: `${catalog.get(type)?.title ?? type} has no ${end.side === 'output' ? 'input' : 'output'} of kind ${socketOf(doc, end) ?? '?'}` };
+  const added = addNode(doc, type, position);
+  const ours = { node: added.id, port };
+  const theirs = { node: end.node, port: end.port };
+  const wired = end.side === 'output' ? connect(added.doc, theirs, ours) : connect(added.doc, ours, theirs);
+  if ('refused' in wired) return wired;
+  // Stricter than a wire between existing nodes: no new error on either end of it (an EMA target's architecture).
+  const key = (p: Problem) => `${p.code}|${p.node}|${p.port}|${p.message}`;
+  const before = new Set(validate(doc).problems.map(key));
+  const onWire = (p: Problem) => (p.node === added.id && p.port === ours.port) || (p.node === end.node && p.port === end.port);
+  const wrong = validate(wired.doc).problems.find((p) => p.severity === 'error' && onWire(p) && !before.has(key(p)));
+  return wrong ? { refused: wrong.message } : { doc: wired.doc, id: added.id };
+}
+
+/** The socket kind at a wire's end. */
+export const socketOf = (doc: GraphDoc, end: WireEnd) => {
+  const kind = catalog.get(doc.nodes.find((n) => n.id === end.node)?.type ?? '');
+  return (end.side === 'output' ? kind?.outputs : kind?.inputs)?.find((p) => p.key === end.port)?.kind;
+};
+
+/** The port of a new `type` node that a wire from `end` goes to: its first of the other side with the same socket kind. */
+export function portFacing(doc: GraphDoc, type: string, end: WireEnd): string | undefined {
+  const kind = catalog.get(type);
+  const socket = socketOf(doc, end);
+  return (end.side === 'output' ? kind?.inputs : kind?.outputs)?.find((p) => p.kind === socket)?.key;
+}
+
+/** The node kinds that `addNodeWired` accepts for `end`, in the registry's order. */
+export const kindsWirableTo = (doc: GraphDoc, end: WireEnd) =>
+  catalog.kinds.filter((k) => !('refused' in addNodeWired(doc, k.type, { x: 0, y: 0 }, end)));
 
 /** The selected nodes and the wires among them. */
 export function copyNodes(doc: GraphDoc, ids: Iterable<string>): Clip {

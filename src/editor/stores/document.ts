@@ -82,6 +82,13 @@ export const useDocumentStore = defineStore('document', () => {
       commit(r.doc, [r.id]);
       return r.id;
     },
+    /** Adds a node wired to the end of a dropped wire (one undo step), or returns why the validator refuses it. */
+    addNodeWired(type: string, at: edits.Position, end: edits.WireEnd): string | undefined {
+      const r = edits.addNodeWired(doc.value, type, at, end);
+      if ('refused' in r) return r.refused;
+      commit(r.doc, [r.id]);
+      return undefined;
+    },
     removeNodes(ids: string[]) { if (ids.length) commit(edits.removeNodes(doc.value, ids), []); },
     removeEdges(ids: string[]) { if (ids.length) commit(edits.removeEdges(doc.value, ids)); },
     moveNodes(positions: ReadonlyMap<string, edits.Position>) {
