@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBuiltStudio, type Studio } from '../helpers/browser';
+import { chartView } from '../helpers/charts';
 import { canvasReady } from '../helpers/editor';
 
 describe('the production build', () => {
@@ -26,6 +27,12 @@ describe('the production build', () => {
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 120_000 }).toBe('completed');
     expect(await page.getByTestId('progress').getAttribute('data-step')).toBe('2');
     expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
+    // The dashboard draws both steps (the lazily loaded uPlot chunk works built, too): a loss line across the plot area.
+    await expect.poll(() => page.getByTestId('chart-loss').getAttribute('data-length')).toBe('2');
+    const loss = await chartView(page, 'chart-loss');
+    expect(loss.points).toEqual([2]);
+    expect(loss.columns[0]).toBeGreaterThan(loss.plot.width / 2);
+    expect(loss.rightEdge[0]).toBeGreaterThan(0);
     // tfjs alone would give XNNPACK hardwareConcurrency / 2 threads (one on 2 cores).
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await page.getByTestId('train-backend').textContent()).toBe('wasm');

@@ -56,7 +56,7 @@ export const useTraining = defineStore('training', () => {
     else if (m.type === 'backend') backend.value = { name: m.name, reason: m.reason, threads: m.threads };
     else if (m.type === 'step') {
       if (status.value === 'starting') { status.value = 'running'; startedAt.value = performance.now(); message.value = ''; }
-      steps.value.push(m.metrics); // O(1) per step; shallowRef consumers are told below
+      steps.value.push(m.metrics); // O(1) per step; triggerRef tells readers of steps, which must derive new values from it (the array stays the same one)
       triggerRef(steps);
       totalSteps.value = m.totalSteps;
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
