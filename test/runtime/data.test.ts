@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCifar10 } from '../../src/runtime/data/dataset';
-import { maybeGunzip, parseIdx } from '../../src/runtime/data/idx';
+import { MAX_IDX_BYTES, parseIdx, readIdx } from '../../src/runtime/data/idx';
 import { DEBIAN_FASHION_MNIST, loadDatasetSpec } from '../../src/runtime/data/node';
 import { BatchSampler, gatherImages } from '../../src/runtime/data/sampler';
 import { Rng } from '../../src/nodes/nn/rng';
@@ -33,14 +33,26 @@ describe('IDX', () => {
   it('parses raw and gzipped files alike', async () => {
     const bytes = idx([2, 3], Uint8Array.from([1, 2, 3, 4, 5, 6]));
     expect(parseIdx(bytes, 'f')).toEqual({ dims: [2, 3], data: Uint8Array.from([1, 2, 3, 4, 5, 6]) });
-    expect(parseIdx(await maybeGunzip(new Uint8Array(gzipSync(bytes)), 'f'), 'f').dims).toEqual([2, 3]);
+    expect((await readIdx(new Uint8Array(gzipSync(bytes)), 'f')).dims).toEqual([2, 3]);
   });
 
   it('names the file and the fault when it is corrupt', async () => {
     expect(() => parseIdx(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), 'x/a.idx')).toThrow('x/a.idx: not an IDX file (magic number 0x01020304)');
     expect(() => parseIdx(idx([10, 10], new Uint8Array(50)), 'x/b.idx')).toThrow('x/b.idx: truncated: the header says 10×10 = 100 bytes of data, the file has 50');
     const gz = new Uint8Array(gzipSync(idx([2], Uint8Array.from([1, 2])))).subarray(0, 12);
-    await expect(maybeGunzip(gz, 'x/c.gz')).rejects.toThrow(/^x\/c\.gz: corrupt gzip data/);
+    await expect(readIdx(gz, 'x/c.gz')).rejects.toThrow(/^x\/c\.gz: corrupt gzip data/);
+  });
+
+  it('decompresses a gzipped file only as far as its header says (a gzip bomb costs what its header claims)', async () => {
+    // 1000 bytes of data, then 64 MiB of zeros, then a cut: decompressing it all would fail, and cost 64 MiB.
+    const bomb = new Uint8Array(gzipSync(Buffer.concat([idx([10, 100], new Uint8Array(1000).fill(7)), Buffer.alloc(64 << 20)])));
+    const cut = bomb.subarray(0, bomb.length - 1000);
+    const r = await readIdx(cut, 'x/bomb.gz');
+    expect(r.dims).toEqual([10, 100]);
+    expect(r.data.length).toBe(1000);
+    expect(r.data.every((b) => b === 7)).toBe(true);
+    await expect(readIdx(new Uint8Array(gzipSync(idx([65536, 65536], new Uint8Array(0)))), 'x/huge.gz'))
+      .rejects.toThrow(`x/huge.gz: the header says 65536×65536 = 4294967296 bytes of data; at most ${MAX_IDX_BYTES} are read`);
   });
 });
 

@@ -1,5 +1,5 @@
 /** Images in memory as unsigned bytes, NHWC, with labels (used only by the kNN evaluation). */
-import { DataError, maybeGunzip, parseIdx } from './idx';
+import { DataError, readIdx, type IdxArray } from './idx';
 
 export interface ImageSet {
   images: Uint8Array;
@@ -29,17 +29,16 @@ export const FASHION_MNIST_FILES = {
 
 /** Fashion-MNIST from its four IDX files, each gzipped (`.gz`) or raw. */
 export async function loadFashionMnist(read: FileSource, where: string): Promise<Dataset> {
-  const file = async (base: string) => {
+  const file = async (base: string): Promise<{ name: string; idx: IdxArray }> => {
     for (const name of [`${base}.gz`, base]) {
       const bytes = await read(name);
-      if (bytes) return { name, bytes: await maybeGunzip(bytes, `${where}/${name}`) };
+      if (bytes) return { name, idx: await readIdx(bytes, `${where}/${name}`) };
     }
     throw new DataError(`fashion-mnist: missing ${base}(.gz) in ${where}`);
   };
   const split = async (imagesBase: string, labelsBase: string): Promise<ImageSet> => {
     const [img, lab] = await Promise.all([file(imagesBase), file(labelsBase)]);
-    const images = parseIdx(img.bytes, `${where}/${img.name}`);
-    const labels = parseIdx(lab.bytes, `${where}/${lab.name}`);
+    const [images, labels] = [img.idx, lab.idx];
     if (images.dims.length !== 3) throw new DataError(`${where}/${img.name}: expected images N×H×W, got ${images.dims.join('×')}`);
     if (labels.dims.length !== 1) throw new DataError(`${where}/${lab.name}: expected labels N, got ${labels.dims.join('×')}`);
     if (labels.dims[0] !== images.dims[0]) {

@@ -5,14 +5,14 @@
  * bank and queries.
  */
 import type { Dataset } from './dataset';
-import { DataError, maybeGunzip, parseIdx } from './idx';
+import { DataError, readIdx } from './idx';
 
 export async function loadEmbeddedFashionMnist(base: string): Promise<Dataset> {
   const get = async (name: string) => {
     const url = `${base}data/fashion-mnist/${name}`;
     const response = await fetch(url);
     if (!response.ok) throw new DataError(`embedded dataset: ${url} answered ${response.status}`);
-    return parseIdx(await maybeGunzip(new Uint8Array(await response.arrayBuffer()), name), name);
+    return readIdx(new Uint8Array(await response.arrayBuffer()), name);
   };
   const [images, labels] = await Promise.all([get('t10k-images-idx3-ubyte.gz'), get('t10k-labels-idx1-ubyte.gz')]);
   const [count, height, width] = images.dims;

@@ -5,19 +5,27 @@
  * `fashion-mnist=DIR` and `cifar10=DIR` take a folder.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FASHION_MNIST_FILES, loadCifar10, loadFashionMnist, type Dataset, type FileSource } from './dataset';
-import { DataError } from './idx';
+import { DataError, MAX_IDX_BYTES } from './idx';
 
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
+/** A data file is at most this large (an IDX file's data and header; CIFAR-10's batches are 31 MB). */
+const MAX_DATA_FILE = MAX_IDX_BYTES + 64;
+
+/** Regular files only (a FIFO or a device would block or never end), of a size a data file can have. */
 const folder = (dir: string): FileSource => async (name) => {
   const path = join(dir, name);
   if (!existsSync(path)) return undefined;
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new DataError(`${path}: is ${info.isDirectory() ? 'a folder' : 'not a regular file'}; expected a data file`);
+    if (info.size > MAX_DATA_FILE) throw new DataError(`${path}: is ${info.size} bytes; a data file is at most ${MAX_DATA_FILE}`);
     return new Uint8Array(await readFile(path));
   } catch (e) {
+    if (e instanceof DataError) throw e;
     throw new DataError(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 };
