@@ -14,8 +14,11 @@ commands:
                                  1 invalid, 2 not readable as a graph document
   train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B]
         [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
-        [--out DIR] [--resume DIR] [--jsonl]
-                                 train headless; --jsonl prints one JSON object per step
+        [--out DIR [--force]] [--resume DIR [--resume-with-changes]]
+        [--checkpoint-every N] [--init-from encoder.safetensors] [--jsonl]
+                                 train headless; --jsonl prints one JSON object per step;
+                                 exit 0 trained, 1 invalid graph or non-finite loss/state,
+                                 2 bad input or unwritable output, 130 Ctrl-C
   export-pytorch GRAPH.json -o train.py
                                  write a PyTorch training script (one process or torchrun/DDP)
   schema                         print the JSON Schema of the graph document
