@@ -9,7 +9,7 @@ import { root } from '../test/helpers/browser';
 const studio = await openEditor();
 try {
   const { page } = studio;
-  await page.setViewportSize({ width: 1600, height: 900 });
+  await page.setViewportSize({ width: 1920, height: 1080 }); // BYOL whole at a legible zoom (titles ≥ 11 px)
   await loadTemplate(page, 'byol');
   await page.getByTestId('fit').click();
   await page.locator('[data-testid=node][data-id=ema_enc] [data-testid=title]').click();
