@@ -32,6 +32,7 @@ import { CliError, type Io } from './io';
 import { CHECKPOINT_DIR, METRICS_FILE, prepareRunFolder } from './run-folder';
 import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
+import { onlyValuesOutOfRange } from './validate';
 
 const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--init-from encoder.safetensors] [--checkpoint-every N] [--jsonl]';
 
@@ -39,14 +40,14 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
   const opts = parseOptions(args);
   const text = await readDocumentText(opts.graph);
   const parsed = parseGraph(text);
-  if (!parsed.ok) throw new CliError(`${opts.graph}: ${parsed.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`);
-  const doc = parsed.doc;
-  const errors = errorsOf(validate(doc).problems);
-  if (errors.length) {
+  if (!parsed.ok && !onlyValuesOutOfRange(parsed.errors)) throw new CliError(`${opts.graph}: ${parsed.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`);
+  const errors = parsed.ok ? errorsOf(validate(parsed.doc).problems) : parsed.errors;
+  if (errors.length || !parsed.ok) {
     io.err(`siamese-studio: ${opts.graph} has ${errors.length} error${errors.length > 1 ? 's' : ''}; training needs none:`);
     for (const p of errors) io.err(`  ${formatProblem(p)}`);
     return 1;
   }
+  const doc = parsed.doc;
 
   const tf = await loadTfNode();
   const avoid = await prepareWebGpu(opts.backend);

@@ -24,14 +24,15 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     return 2;
   }
   const parsed = parseGraph(text);
-  if (!parsed.ok) {
+  // Values out of range (in training as in a node's params) make a graph document invalid (1), not unreadable (2).
+  if (!parsed.ok && !onlyValuesOutOfRange(parsed.errors)) {
     report(false, parsed.errors);
     if (!values.json) {
       for (const p of parsed.errors) io.err(`siamese-studio: ${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
     }
     return 2;
   }
-  const { problems } = validate(parsed.doc);
+  const { problems } = parsed.ok ? validate(parsed.doc) : { problems: parsed.errors };
   report(true, problems);
   const errors = errorsOf(problems);
   if (!values.json) {
@@ -40,10 +41,16 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     const summary = errors.length
       ? `invalid: ${count(errors.length, 'error')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`
       : `valid${warnings.length ? ` with ${count(warnings.length, 'warning')}` : ''}`;
-    io.out(`${file}: ${summary} (${count(parsed.doc.nodes.length, 'node')}, ${count(parsed.doc.edges.length, 'edge')})`);
+    const size = parsed.ok ? ` (${count(parsed.doc.nodes.length, 'node')}, ${count(parsed.doc.edges.length, 'edge')})` : '';
+    io.out(`${file}: ${summary}${size}`);
     for (const p of [...errors, ...warnings]) io.out(`  ${formatProblem(p)}`);
   }
   return errors.length ? 1 : 0;
+}
+
+/** Parse errors that are all values out of range: the document is a graph document, an invalid one. */
+export function onlyValuesOutOfRange(errors: readonly Problem[]): boolean {
+  return errors.length > 0 && errors.every((p) => p.code === 'param-out-of-range');
 }
 
 function parseOptions(args: string[]) {

@@ -91,7 +91,10 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
 
   const parsed = GraphDocSchema.safeParse(migrated);
   if (!parsed.success) {
-    return { ok: false, errors: problemsFromIssues(parsed.error.issues, migrated, [], () => 'structure') };
+    // A training setting out of range is a bad value, as a node param out of range is, not a broken structure.
+    const code = (issue: (typeof parsed.error.issues)[number]): ProblemCode =>
+      issue.path[0] === 'training' && (issue.code === 'too_big' || issue.code === 'too_small') ? 'param-out-of-range' : 'structure';
+    return { ok: false, errors: problemsFromIssues(parsed.error.issues, migrated, [], code) };
   }
   return version < current ? { ok: true, doc: parsed.data, migratedFrom: version } : { ok: true, doc: parsed.data };
 }

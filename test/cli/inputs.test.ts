@@ -87,3 +87,21 @@ describe('flags and data the document caps or the graph cannot take', () => {
     expect(r).toMatchObject({ code: 2, stderr: `siamese-studio: --data cifar10=${cifar}: its images are 32×32×3, but node "data" of the graph gives 28×28×1: the channel counts must match\n` });
   }, 30_000);
 });
+
+describe('a value out of range is an invalid graph (exit 1), in training as in a node', () => {
+  it.each([
+    ['training.batchSize 0', (d: ReturnType<typeof tiny>) => { (d.training as { batchSize: number }).batchSize = 0; }, 'error training.batchSize: must be an integer between 2 and 65536, got 0 [param-out-of-range]'],
+    ['a node param', (d: ReturnType<typeof tiny>) => { (d.nodes.find((n) => n.id === 'proj')!.params as { outputDim: number }).outputDim = 0; }, '[param-out-of-range]'],
+  ])('%s', async (_, edit, line) => {
+    const doc = JSON.parse(serializeGraph(tiny('simsiam')));
+    edit(doc);
+    const p = join(dir, `range-${_.replace(/\W+/g, '-')}.json`);
+    writeFileSync(p, JSON.stringify(doc));
+    const v = await cli('validate', p);
+    expect(v.code, v.stderr).toBe(1);
+    expect(v.stdout).toContain(line);
+    const t = await train(p, '--data', `fashion-mnist=${data}`, '--steps', '1');
+    expect(t.code, t.stderr).toBe(1);
+    expect(t.stderr).toContain(line);
+  }, 30_000);
+});
