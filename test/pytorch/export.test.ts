@@ -19,7 +19,7 @@ import { encoderTensors, loadEncoderTensors } from '../../src/runtime/export';
 import { compile } from '../../src/runtime/program';
 import { exportPytorch, ExportError, sha256Hex } from '../../src/runtime/pytorch/export';
 import { decodeSafetensors } from '../../src/runtime/safetensors';
-import { formatTable, parity, PYTHON } from '../../parity/harness';
+import { ATEN_DEFAULT, formatTable, ONEDNN_AVX2, parity, PYTHON, THIS_CPU } from '../../parity/harness';
 import { template } from '../helpers/docs';
 import { tfOn, tiny } from '../helpers/runtime';
 
@@ -81,11 +81,26 @@ describe('export-pytorch', () => {
     expect(steps.map((r) => r.step ?? r.world)).toEqual([1, 2, 3, 2]);
   }, 180_000);
 
-  it.each(['simsiam', 'byol'] as const)('%s: parity with the tfjs runtime holds (loss, gradients, weights after 3 steps)', async (name) => {
-    const rows = await parity(tf, template(name), dataset);
-    const table = formatTable(name, rows);
-    expect(rows.every((r) => r.ok), table).toBe(true);
-    expect(rows).toHaveLength(4);
+  it.each(['simsiam', 'byol'] as const)("%s: parity with the tfjs runtime holds (loss, gradients, state after 1 and 3 steps) under this CPU's PyTorch kernels and other CPUs'", async (name) => {
+    const tables = await parity(tf, template(name), dataset, [THIS_CPU, ATEN_DEFAULT, ONEDNN_AVX2]);
+    expect([...tables.keys()]).toEqual([THIS_CPU.label, ATEN_DEFAULT.label, ONEDNN_AVX2.label]);
+    for (const [label, rows] of tables) {
+      expect(rows.every((r) => r.ok), formatTable(`${name}, PyTorch on ${label}`, rows)).toBe(true);
+      expect(rows).toHaveLength(5);
+    }
+  }, 180_000);
+
+  it('a change of BatchNorm semantics on the PyTorch side fails parity, naming the tensor (test hook PARITY_TORCH_PERTURB)', async () => {
+    const momentum = { label: 'momentum 0.11', env: { PARITY_TORCH_PERTURB: 'bn-momentum-0.11' } };
+    const biased = { label: 'biased running variance', env: { PARITY_TORCH_PERTURB: 'bn-biased-var' } };
+    const tables = await parity(tf, template('simsiam'), dataset, [momentum, biased]);
+    for (const [label, names] of [[momentum.label, /\.bn\.running_(mean|var)$/], [biased.label, /\.bn\.running_var$/]] as const) {
+      const rows = tables.get(label)!;
+      const table = formatTable(`simsiam, PyTorch with ${label}`, rows);
+      // the batch statistics in training are unchanged: only the running statistics tell, after step 1 already
+      expect(rows.map((r) => r.ok), table).toEqual([true, true, true, false, false]);
+      for (const r of rows.slice(3)) expect(r.where, table).toMatch(names);
+    }
   }, 180_000);
 
   it('refuses a node kind without a PyTorch emitter, naming it, and an image-folder dataset', () => {
