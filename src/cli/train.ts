@@ -137,6 +137,8 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   let saved: number | undefined = opts.resume ? first : undefined;
   /** Steps whose state is good: all of them, unless one left a tensor non-finite. */
   let goodSteps = first;
+  const done: Record<string, unknown> = { done: true };
+  let seconds = 0;
   const keptNote = () => (saved !== undefined ? `; the last checkpoint (step ${saved}) is kept in ${join(out!, CHECKPOINT_DIR)}` : out ? '; no checkpoint was written before it' : '');
   try {
     while (program.stepsDone < total && !interrupted) {
@@ -172,7 +174,17 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
       }
       if (out && last.step % opts.checkpointEvery === 0) saved = await writeOutputs(program, out);
     }
+    // Still under our SIGINT handler: a second Ctrl-C during these writes ends the process between files, never inside one.
     if (out && !failure && saved !== program.stepsDone) saved = await writeOutputs(program, out);
+    seconds = (Date.now() - started) / 1000;
+    Object.assign(done, { steps: goodSteps, backend: ctx.backend, seconds: Math.round(seconds * 1000) / 1000 });
+    if (last) {
+      Object.assign(done, { loss: last.loss, collapseStd: last.collapseStd, stdReference: last.stdReference, effRank: last.effRank, dim: last.dim });
+      done.collapsed = isCollapsed(last.collapseStd, last.effRank, last.dim);
+    }
+    if (interrupted) done.interrupted = true;
+    if (failure) done.error = failure;
+    emit(done);
   } catch (e) {
     if (e instanceof WriteError) throw new CliError(`${e.message}${keptNote()}`);
     throw e;
@@ -180,15 +192,6 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
     process.off('SIGINT', onSigint);
     bar?.finish();
   }
-  const seconds = (Date.now() - started) / 1000;
-  const done: Record<string, unknown> = { done: true, steps: goodSteps, backend: ctx.backend, seconds: Math.round(seconds * 1000) / 1000 };
-  if (last) {
-    Object.assign(done, { loss: last.loss, collapseStd: last.collapseStd, stdReference: last.stdReference, effRank: last.effRank, dim: last.dim });
-    done.collapsed = isCollapsed(last.collapseStd, last.effRank, last.dim);
-  }
-  if (interrupted) done.interrupted = true;
-  if (failure) done.error = failure;
-  emit(done);
   if (failure) {
     io.err(`siamese-studio: ${failure}${keptNote()}`);
     return 1;
