@@ -26,19 +26,28 @@ function isRunFolder(dir: string): boolean {
 }
 
 /**
+ * Refuses `out` where a run must not write: a file, or a non-empty folder
+ * that is not a run of ours (unless `force`). `resumingHere`: `out` holds the
+ * checkpoint being resumed, so it is a run of ours even from before run.json.
+ * Writes nothing: it runs before any data is loaded.
+ */
+export function checkRunFolder(out: string, options: { resumingHere: boolean; force: boolean; flag: string }): void {
+  const kind = pathKind(out);
+  if (kind === 'file' || kind === 'other') throw new CliError(`${options.flag} ${out}: exists and is not a folder`);
+  const entries = listDir(out);
+  if (entries.length && !isRunFolder(out) && !options.force && !options.resumingHere) {
+    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
+    throw new CliError(`${options.flag} ${out}: the folder is not empty (${shown}) and is not a Siamese Studio run; pass --force to write into it`);
+  }
+}
+
+/**
  * Makes `out` ready for a run. `resumedHere`: the step of the checkpoint in
  * `out` that this run continues from (undefined for a new run, or a resume
  * written elsewhere); `flag` names the folder's flag in errors.
  */
 export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string }): void {
-  const kind = pathKind(out);
-  if (kind === 'file' || kind === 'other') throw new CliError(`${options.flag} ${out}: exists and is not a folder`);
-  const entries = listDir(out);
-  // A folder holding the checkpoint being resumed is a run of ours, even one from before run.json.
-  if (entries.length && !isRunFolder(out) && !options.force && options.resumedHere === undefined) {
-    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
-    throw new CliError(`${options.flag} ${out}: the folder is not empty (${shown}) and is not a Siamese Studio run; pass --force to write into it`);
-  }
+  checkRunFolder(out, { resumingHere: options.resumedHere !== undefined, force: options.force, flag: options.flag });
   makeDir(out);
   writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1 })}\n`);
   for (const dir of [out, join(out, 'encoder'), join(out, CHECKPOINT_DIR)]) removeTemporaries(dir);

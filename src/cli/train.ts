@@ -29,7 +29,7 @@ import { checkDataFits } from './data-fit';
 import { readRegularFile, WriteError, writeFileAtomic, makeDir } from './files';
 import { graphChanges } from './graph-changes';
 import { CliError, type Io } from './io';
-import { CHECKPOINT_DIR, METRICS_FILE, prepareRunFolder } from './run-folder';
+import { CHECKPOINT_DIR, checkRunFolder, METRICS_FILE, prepareRunFolder } from './run-folder';
 import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
 import { onlyValuesOutOfRange } from './validate';
@@ -38,6 +38,8 @@ const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR]
 
 export async function trainCommand(args: string[], io: Io): Promise<number> {
   const opts = parseOptions(args);
+  const target = outFolder(opts);
+  if (target) checkRunFolder(target.out, { resumingHere: target.resumingHere, force: opts.force, flag: target.flag });
   const text = await readDocumentText(opts.graph);
   const parsed = parseGraph(text);
   if (!parsed.ok && !onlyValuesOutOfRange(parsed.errors)) throw new CliError(`${opts.graph}: ${parsed.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`);
@@ -104,7 +106,8 @@ interface Context {
 
 async function run(program: TrainingProgram, opts: Options, ctx: Context): Promise<number> {
   const { io } = ctx;
-  const out = opts.out ?? opts.resume;
+  const target = outFolder(opts);
+  const out = target?.out;
   const emit = (record: object) => {
     const line = JSON.stringify(record);
     if (opts.jsonl) io.out(line);
@@ -113,10 +116,9 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   };
   const total = program.totalSteps;
   const first = program.stepsDone;
-  if (out) {
-    const resumedHere = opts.resume !== undefined && (opts.out === undefined || resolvePath(opts.out) === resolvePath(opts.resume)) ? first : undefined;
-    prepareRunFolder(out, { resumedHere, force: opts.force, flag: opts.out !== undefined ? '--out' : '--resume' });
-    writeFileAtomic(join(out, 'graph.json'), ctx.doc);
+  if (target) {
+    prepareRunFolder(target.out, { resumedHere: target.resumingHere ? first : undefined, force: opts.force, flag: target.flag });
+    writeFileAtomic(join(target.out, 'graph.json'), ctx.doc);
   }
   if (ctx.changes.length) emit({ resumedAt: first, graphChanges: ctx.changes });
   if (!opts.jsonl) {
@@ -208,6 +210,14 @@ function stepRecord(m: StepMetrics) {
   if (m.effRank !== undefined) r.effRank = m.effRank;
   if (m.encoderEffRank !== undefined) r.encoderEffRank = m.encoderEffRank;
   return r;
+}
+
+/** Where a run writes (--out, else the --resume folder), the flag that named it, and whether it holds the checkpoint resumed. */
+function outFolder(opts: Options): { out: string; flag: string; resumingHere: boolean } | undefined {
+  const out = opts.out ?? opts.resume;
+  if (out === undefined) return undefined;
+  const resumingHere = opts.resume !== undefined && resolvePath(out) === resolvePath(opts.resume);
+  return { out, flag: opts.out !== undefined ? '--out' : '--resume', resumingHere };
 }
 
 /** Writes the checkpoint, then the encoder, each file whole; returns the step written. */
