@@ -1,7 +1,8 @@
 /**
- * The inspector's form, generated from a node kind's zod params: through
- * their JSON Schema (z.toJSONSchema) into a list of fields, each with its
- * path into the params, its range and its current value. Pure: tested in Node.
+ * The inspector's forms, generated from zod schemas — a node kind's params,
+ * the document's training settings: through their JSON Schema
+ * (z.toJSONSchema) into a list of fields, each with its path into the value,
+ * its range and its current value. Pure: tested in Node.
  */
 import { z } from 'zod';
 import type { NodeKind } from '../../nodes';
@@ -11,17 +12,17 @@ interface Base { path: Path; name: string; label: string }
 export type Field =
   | (Base & { type: 'number'; value: unknown; min?: number; max?: number; integer: boolean })
   | (Base & { type: 'numbers'; value: unknown; min?: number; max?: number; integer: boolean })
-  | (Base & { type: 'select'; value: unknown; options: (string | number)[] })
+  | (Base & { type: 'select'; value: unknown; options: (string | number)[]; /** It picks a union's variant (encoder arch, optimizer type). */ variant?: true })
   | (Base & { type: 'boolean'; value: unknown })
   | (Base & { type: 'text'; value: unknown })
   | (Base & { type: 'group'; fields: Field[] });
 
 type Schema = Record<string, any>;
 
-const schemas = new WeakMap<NodeKind<any>, Schema>();
-const schemaOf = (kind: NodeKind<any>): Schema => {
-  if (!schemas.has(kind)) schemas.set(kind, z.toJSONSchema(kind.params, { io: 'input', unrepresentable: 'any' }) as Schema);
-  return schemas.get(kind)!;
+const schemas = new WeakMap<z.ZodType, Schema>();
+const schemaOf = (zod: z.ZodType): Schema => {
+  if (!schemas.has(zod)) schemas.set(zod, z.toJSONSchema(zod, { io: 'input', unrepresentable: 'any' }) as Schema);
+  return schemas.get(zod)!;
 };
 
 /** "cropScale" → "crop scale", "views.1" → "view 2". */
@@ -32,7 +33,12 @@ export function humanize(key: string | number): string {
 const constOf = (s: Schema): string | number | undefined => s.const ?? (Array.isArray(s.enum) && s.enum.length === 1 ? s.enum[0] : undefined);
 
 export function paramFields(kind: NodeKind<any>, params: unknown): Field[] {
-  return objectFields(schemaOf(kind), params, []);
+  return schemaFields(kind.params, params);
+}
+
+/** The fields of any object schema (the document's `training` block too). */
+export function schemaFields(zod: z.ZodType, value: unknown): Field[] {
+  return objectFields(schemaOf(zod), value, []);
 }
 
 function objectFields(schema: Schema, value: unknown, path: Path): Field[] {
@@ -44,7 +50,7 @@ function objectFields(schema: Schema, value: unknown, path: Path): Field[] {
     if (!key) return [];
     const chosen = variants.find((v) => constOf(v.properties[key]) === record[key]) ?? variants[0];
     return [
-      { type: 'select', path: [...path, key], name: nameOf([...path, key]), label: humanize(key), value: record[key], options: variants.map((v) => constOf(v.properties[key])!) },
+      { type: 'select', path: [...path, key], name: nameOf([...path, key]), label: humanize(key), value: record[key], options: variants.map((v) => constOf(v.properties[key])!), variant: true },
       ...objectFields({ ...chosen, properties: Object.fromEntries(Object.entries(chosen.properties).filter(([k]) => k !== key)) }, value, path),
     ];
   }
@@ -65,11 +71,14 @@ function field(s: Schema, value: unknown, path: Path, key: string | number): Fie
       return value.map((v, i) => ({ type: 'group' as const, path: [...path, i], name: nameOf([...path, i]), label: `${humanize(String(key)).replace(/s$/, '')} ${i + 1}`, fields: objectFields(item, v, [...path, i]) }));
     }
   }
-  if (s.type === 'object') return [{ ...base, type: 'group', fields: objectFields(s, value, path) }];
+  if (s.type === 'object' || Array.isArray(s.oneOf)) return [{ ...base, type: 'group', fields: objectFields(s, value, path) }];
   return [{ ...base, type: 'text', value }];
 }
 
 const nameOf = (path: Path) => path.join('.');
+
+/** The fields inside groups too, in order. */
+export const leafFields = (fields: Field[]): Field[] => fields.flatMap((f) => (f.type === 'group' ? leafFields(f.fields) : [f]));
 
 /** A copy of `params` with the value at `path` replaced. */
 export function setAt(params: unknown, path: Path, value: unknown): unknown {
@@ -104,7 +113,12 @@ export function readInput(f: Field, raw: string | boolean): { value: unknown } |
  * or the first message per field path ("views.0.flipP" → "must be between 0 and 1").
  */
 export function checkParams(kind: NodeKind<any>, params: unknown): { ok: true; params: unknown } | { ok: false; errors: Map<string, string> } {
-  const r = kind.params.safeParse(params);
+  return checkValue(kind.params, params);
+}
+
+/** checkParams for any schema. */
+export function checkValue(zod: z.ZodType, params: unknown): { ok: true; params: unknown } | { ok: false; errors: Map<string, string> } {
+  const r = zod.safeParse(params);
   if (r.success) return { ok: true, params: r.data };
   const errors = new Map<string, string>();
   for (const issue of r.error.issues) {
@@ -116,6 +130,30 @@ export function checkParams(kind: NodeKind<any>, params: unknown): { ok: true; p
 
 /** Params after switching a discriminated union to another variant: that variant's defaults. */
 export function variantDefaults(kind: NodeKind<any>, key: string, value: unknown): unknown {
-  const r = kind.params.safeParse({ [key]: value });
+  return switchVariant(kind.params, kind.defaults(), [key], value);
+}
+
+/**
+ * `value` after its union at `path` (the discriminator's path, e.g.
+ * optimizer.type) switched to `choice`: the rest as it was, that union
+ * holding the new variant's defaults. Undefined if the schema refuses it.
+ */
+export function switchVariant(zod: z.ZodType, value: unknown, path: Path, choice: unknown): unknown {
+  const at = path.slice(0, -1);
+  const r = zod.safeParse(at.length ? setAt(value, at, { [path.at(-1)!]: choice }) : { [path.at(-1)!]: choice });
   return r.success ? r.data : undefined;
+}
+
+/**
+ * One edit of a generated form: what the user typed read, set at the field's
+ * path, checked against the schema (a variant switch starts from that
+ * variant's defaults). Either the value to store or the errors per field.
+ */
+export function editValue(zod: z.ZodType, base: unknown, f: Field, raw: string | boolean): { ok: true; value: unknown } | { ok: false; errors: Map<string, string>; draft?: unknown } {
+  const read = readInput(f, raw);
+  if ('error' in read) return { ok: false, errors: new Map([[f.name, read.error]]) };
+  let next = setAt(base, f.path, read.value);
+  if (f.type === 'select' && f.variant && !checkValue(zod, next).ok) next = switchVariant(zod, base, f.path, read.value) ?? next;
+  const checked = checkValue(zod, next);
+  return checked.ok ? { ok: true, value: checked.params } : { ok: false, errors: checked.errors, draft: next };
 }

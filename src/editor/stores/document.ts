@@ -5,9 +5,10 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
-import { serializeGraph, type GraphDoc, type PortRef } from '../../graph';
+import { canonicalJson, serializeGraph, TrainingSchema, type GraphDoc, type PortRef } from '../../graph';
 import { validate } from '../../nodes';
 import * as edits from '../document/edits';
+import { editValue, type Field } from '../document/param-fields';
 import { templates } from '../templates';
 
 interface Snapshot { doc: GraphDoc; selection: string[] }
@@ -103,6 +104,18 @@ export const useDocumentStore = defineStore('document', () => {
       return undefined;
     },
     updateNode(id: string, patch: Parameters<typeof edits.updateNode>[2]) { commit(edits.updateNode(doc.value, id, patch)); },
+    /**
+     * One edit of the document's `training` block from a field of its generated
+     * form (the Training panel, the Train strip): checked against the schema,
+     * one undo step; a refused value changes nothing and says why.
+     */
+    editTraining(field: Field, raw: string | boolean, base: unknown = doc.value.training): ReturnType<typeof editValue> {
+      const r = editValue(TrainingSchema, base, field, raw);
+      if (r.ok && canonicalJson(r.value) !== canonicalJson(doc.value.training)) {
+        commit({ ...doc.value, training: r.value as GraphDoc['training'] });
+      }
+      return r;
+    },
     copy: (ids: string[]) => edits.copyNodes(doc.value, ids),
     paste(clip: edits.Clip, offset: edits.Position) {
       const r = edits.pasteClip(doc.value, clip, offset);

@@ -1,21 +1,39 @@
 /**
  * A training run in the Web Worker, seen from the page: settings, status,
- * the streamed metrics. The page never does tensor work.
+ * the streamed metrics. The page never does tensor work. Steps, batch, seed
+ * and the evaluation come from the document's `training` block; only the
+ * backend, the data and a quick run (which says so) are the page's own.
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
-import { serializeGraph } from '../../graph';
+import { serializeGraph, type GraphDoc } from '../../graph';
 import type { StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
 import type { CheckpointFiles } from '../../runtime/checkpoint';
+import type { BackendChoice } from '../../runtime/tf/backends';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
+import { trainedKey } from '../document/trained-key';
 import { useDocumentStore } from './document';
+
+/** "Try it": a short run at a small batch, whatever the document says (the document keeps its own values). */
+export const QUICK_RUN = { steps: 30, batchSize: 32 } as const;
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
 
 export const useTraining = defineStore('training', () => {
   const documentStore = useDocumentStore();
-  const settings = ref<RunSettings>({ steps: 50, batchSize: 64, backend: 'auto', seed: 0, evalEvery: 50, checkpointEvery: 10 });
+  const backendChoice = ref<BackendChoice>('auto');
+  const quickRun = ref(false);
+  /** What a run started now would use: the document's settings, or the quick run's steps and batch. */
+  const next = (): RunSettings => {
+    const t = documentStore.doc.training;
+    const size = quickRun.value ? QUICK_RUN : t;
+    return { steps: size.steps, batchSize: size.batchSize, seed: t.seed, evalEvery: t.evaluation.everySteps, backend: backendChoice.value, checkpointEvery: 10 };
+  };
+  /** The settings of the current (or last) run. */
+  const settings = ref<RunSettings>(next());
+  /** The evaluation under way: what the strip says while it runs. */
+  const evaluating = ref<{ step: number; queries: number; bank: number }>();
   const status = ref<RunStatus>('idle');
   const message = ref('');
   const backend = ref<{ name: string; reason: string; threads?: number }>();
@@ -37,9 +55,12 @@ export const useTraining = defineStore('training', () => {
   const dataInfo = ref('');
   let worker: Worker | undefined;
   let encoderReply: ((m: Extract<FromWorker, { type: 'encoder' }>) => void) | undefined;
-  let runDoc: unknown;
+  /** The document as trained, and what of it training computes (names, labels, positions left out). */
+  const runDoc = shallowRef<GraphDoc>();
+  let runKey = '';
 
-  watch(() => documentStore.doc, (doc) => { if (runDoc && doc !== runDoc) stale.value = true; });
+  // Stale only when what is trained changed: moving or renaming a node is not.
+  watch(() => documentStore.doc, (doc) => { if (runDoc.value && trainedKey(doc) !== runKey) stale.value = true; });
 
   const active = computed(() => ['starting', 'running', 'paused'].includes(status.value));
   const last = computed(() => steps.value.at(-1));
@@ -60,11 +81,12 @@ export const useTraining = defineStore('training', () => {
       triggerRef(steps);
       totalSteps.value = m.totalSteps;
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
-    } else if (m.type === 'eval') evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }];
+    } else if (m.type === 'evaluating') evaluating.value = { step: m.step, queries: m.queries, bank: m.bank };
+    else if (m.type === 'eval') { evaluating.value = undefined; evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }]; }
     else if (m.type === 'done') { status.value = m.reason; message.value = m.reason === 'completed' ? 'Training completed.' : `Stopped after step ${last.value?.step ?? 0}.`; }
     else if (m.type === 'data') dataInfo.value = `${m.name}, ${m.count} images${m.note ? ` — ${m.note}` : ''}`;
     else if (m.type === 'checkpoint') checkpoint.value = { step: m.step, files: m.files };
-    else if (m.type === 'failed') { status.value = 'failed'; message.value = m.message; deviceLost.value = m.deviceLost ?? false; }
+    else if (m.type === 'failed') { evaluating.value = undefined; status.value = 'failed'; message.value = m.message; deviceLost.value = m.deviceLost ?? false; }
     else if (m.type === 'encoder') encoderReply?.(m);
   }
 
@@ -80,7 +102,9 @@ export const useTraining = defineStore('training', () => {
     evals.value = [];
     checkpoint.value = undefined;
     stale.value = false;
-    runDoc = documentStore.doc;
+    runDoc.value = documentStore.doc;
+    runKey = trainedKey(documentStore.doc);
+    settings.value = next();
     launch(serializeGraph(documentStore.doc), undefined);
     return true;
   }
@@ -88,11 +112,11 @@ export const useTraining = defineStore('training', () => {
   /** Continues the failed run from its last checkpoint on `backendChoice` (a fresh worker: a lost GPU device cannot be reused). */
   function continueFrom(backendChoice: RunSettings['backend']) {
     const saved = checkpoint.value;
-    if (!saved || !runDoc) return;
+    if (!saved || !runDoc.value) return;
     steps.value = steps.value.filter((s) => s.step <= saved.step);
     evals.value = evals.value.filter((e) => e.step <= saved.step);
     settings.value = { ...settings.value, backend: backendChoice };
-    launch(serializeGraph(runDoc as Parameters<typeof serializeGraph>[0]), saved.files);
+    launch(serializeGraph(runDoc.value), saved.files);
   }
 
   function launch(doc: string, resume: CheckpointFiles | undefined) {
@@ -106,6 +130,7 @@ export const useTraining = defineStore('training', () => {
       message.value = `The training worker crashed: ${e.message || 'unknown error'}`;
     };
     numTensors.value = [];
+    evaluating.value = undefined;
     backend.value = undefined;
     deviceLost.value = false;
     totalSteps.value = settings.value.steps;
@@ -130,7 +155,7 @@ export const useTraining = defineStore('training', () => {
         else if (e.data.type === 'failed') reject(new Error(e.data.message));
       };
       w.onerror = (e) => reject(new Error(e.message || 'the preview worker crashed'));
-      w.postMessage({ type: 'preview', doc: serializeGraph(documentStore.doc), data: data.value, seed: settings.value.seed } satisfies ToWorker);
+      w.postMessage({ type: 'preview', doc: serializeGraph(documentStore.doc), data: data.value, seed: documentStore.doc.training.seed } satisfies ToWorker);
     }).finally(() => w.terminate());
   }
 
@@ -138,8 +163,28 @@ export const useTraining = defineStore('training', () => {
     data, dataLabel, dataInfo, preview,
     /** Uses the user's data from now on (undefined: the embedded set). */
     useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
-    settings, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
+    settings, backendChoice, quickRun, evaluating, runDoc, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
     start,
+    /**
+     * Forgets the run (its worker ends): the document it trained was replaced
+     * (a template, New, an import), and its results must not show under another graph.
+     */
+    discard() {
+      worker?.terminate();
+      worker = undefined;
+      steps.value = [];
+      evals.value = [];
+      numTensors.value = [];
+      checkpoint.value = undefined;
+      runDoc.value = undefined;
+      evaluating.value = undefined;
+      backend.value = undefined;
+      stale.value = false;
+      totalSteps.value = 0;
+      status.value = 'idle';
+      message.value = '';
+      dataInfo.value = '';
+    },
     pause() { if (status.value === 'running') { send({ type: 'pause' }); status.value = 'paused'; } },
     resume() { if (status.value === 'paused') { send({ type: 'resume' }); status.value = 'running'; } },
     stop() { if (active.value) send({ type: 'stop' }); },
@@ -163,7 +208,7 @@ export const useTraining = defineStore('training', () => {
       const final = steps.value.at(-1);
       const rank = [...steps.value].reverse().find((s) => s.effRank !== undefined);
       return JSON.stringify({
-        format: 'siamese-studio.run-report', document: runDoc, settings: { ...settings.value, batchSize: runBatch.value }, backend: backend.value,
+        format: 'siamese-studio.run-report', document: runDoc.value, settings: { ...settings.value, batchSize: runBatch.value }, backend: backend.value,
         status: status.value, message: message.value, steps: final?.step ?? 0, final, effRank: rank?.effRank, encoderEffRank: rank?.encoderEffRank,
         knn: evals.value, collapsed: final ? isCollapsed(final.collapseStd, rank?.effRank, final.dim) : undefined,
       }, null, 2) + '\n';

@@ -9,7 +9,7 @@ export interface RunSettings {
   batchSize: number;
   backend: BackendChoice;
   seed: number;
-  /** kNN evaluation every N steps (0: only at the end of the run, when it completes). */
+  /** kNN evaluation every N steps and at the last step (0: none). */
   evalEvery: number;
   /** A checkpoint goes to the page after step 1 and every N steps (to continue elsewhere after a failure). */
   checkpointEvery: number;
@@ -40,6 +40,8 @@ export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'backend'; name: string; reason: string; /** wasm threads: the fewer of XNNPACK's pool and our kernels'. */ threads?: number }
   | { type: 'step'; metrics: StepMetrics; totalSteps: number; numTensors: number }
+  /** An evaluation begins (it takes seconds): `queries` test images against a bank of `bank` train images. */
+  | { type: 'evaluating'; step: number; queries: number; bank: number }
   | { type: 'eval'; step: number; knnTop1: number }
   | { type: 'done'; reason: 'completed' | 'stopped' }
   | { type: 'checkpoint'; step: number; files: CheckpointFiles }

@@ -9,6 +9,7 @@ import { validate } from '../../nodes';
 import { augmentViews } from '../../nodes/nn/augment-ops';
 import { Rng } from '../../nodes/nn/rng';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../checkpoint';
+import { head, type Dataset } from '../data/dataset';
 import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
 import { encodeSafetensors } from '../safetensors';
@@ -66,8 +67,10 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
         const files = await saveCheckpoint(program);
         if (files) post({ type: 'checkpoint', step: metrics.step, files }, [files.tensors.buffer as ArrayBuffer]);
       }
-      if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0) post({ type: 'eval', step: metrics.step, knnTop1: (await program.evaluate({ bank: 2000, queries: 1000 })).knnTop1 });
+      if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0) await evaluate(program, dataset, metrics.step);
     }
+    // The final evaluation, where periodic ones are on and the last step had none.
+    if (!stopped && settings.evalEvery > 0 && program.stepsDone % settings.evalEvery !== 0) await evaluate(program, dataset, program.stepsDone);
     post({ type: 'done', reason: stopped ? 'stopped' : 'completed' });
   } catch (e) {
     const step = e instanceof NonFiniteLossError ? e.step : undefined;
@@ -75,6 +78,13 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
     if (deviceLost) post({ type: 'failed', message: `${deviceLost}; the run stopped at step ${program?.stepsDone ?? 0}`, deviceLost: true });
     else post({ type: 'failed', message: e instanceof Error ? e.message : String(e), step });
   }
+}
+
+/** kNN top-1 on the document's evaluation sizes (0: the whole split), as the CLI does; the page is told first, since it takes a while. */
+async function evaluate(program: TrainingProgram, dataset: Dataset, step: number) {
+  const { bankSize, querySize } = program.settings.evaluation;
+  post({ type: 'evaluating', step, queries: head(dataset.test, querySize).count, bank: head(dataset.train, bankSize).count });
+  post({ type: 'eval', step, knnTop1: (await program.evaluate()).knnTop1 });
 }
 
 /** "What the network sees": the first 8 images and each augment view of them, from the augment node's current settings. */
