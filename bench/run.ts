@@ -3,6 +3,7 @@
  * --json). Figures, not pass/fail: targets are read off by people.
  *
  *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol] [--software-webgpu]
+ *                 [--skip-editor] [--skip-knn] [--skip-cpu] [--data embedded] [--json-out FILE]
  *
  * - graph: parse / validate + shape inference / compile of a 300-node document;
  * - one training step of the reference workload (batch 256, Fashion-MNIST-sized
@@ -15,22 +16,27 @@
  * - kNN evaluation time (bank 10k, queries 2k, on the best backend);
  * - the editor: first-load JavaScript (gzip) of a production build, and the
  *   time to import and render a 300-node document in Chromium (--skip-editor).
+ *
+ * --data embedded: the app's 10k images (public/data/fashion-mnist) instead of
+ * Debian's dataset (the portable bench of bench/bundle/, where there is none);
+ * --json-out FILE: the JSON too, beside the table; $PYTHON: the python3 with
+ * torch (default /usr/bin/python3).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseGraph, serializeGraph, type GraphDoc } from '../src/graph';
 import { validate } from '../src/nodes';
 import { loadDatasetSpec } from '../src/runtime/data/node';
+import { embeddedFashionMnist } from '../src/runtime/data/embedded';
 import { compile } from '../src/runtime/program';
 import { exportPytorch } from '../src/runtime/pytorch/export';
 import { selectBackend, type BackendChoice } from '../src/runtime/tf/backends';
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../src/runtime/tf/node';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { replicate, template } from '../test/helpers/docs';
-import { editorFigures } from './editor';
 import { profileStep } from './profile';
 
 interface Figure {
@@ -45,6 +51,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false }, batch: { type: 'string', default: '256' }, steps: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false },
     'skip-editor': { type: 'boolean', default: false }, 'software-webgpu': { type: 'boolean', default: false },
+    'skip-cpu': { type: 'boolean', default: false }, data: { type: 'string', default: 'fashion-mnist' }, 'json-out': { type: 'string' },
   },
 });
 const BATCH = Number(args.batch);
@@ -79,7 +86,8 @@ function graphFigures() {
 }
 
 const tf = await loadTfNode();
-const dataset = await loadDatasetSpec('fashion-mnist');
+const embeddedData = new URL('../public/data/fashion-mnist/', import.meta.url);
+const dataset = args.data === 'embedded' ? await embeddedFashionMnist(async (name) => new Uint8Array(readFileSync(new URL(name, embeddedData)))) : await loadDatasetSpec(args.data);
 
 async function stepTime(doc: GraphDoc, backend: string, batch: number, steps: number): Promise<number> {
   await selectBackend(tf, backend as BackendChoice); // throws when it does not start; quiets the cpu backend's tfjs-node banner
@@ -111,16 +119,19 @@ function pytorchStep(doc: GraphDoc, batch: number): { ms: number; device: string
   const script = join(dir, 'train.py');
   writeFileSync(script, exportPytorch(doc));
   try {
-    const out = execFileSync('/usr/bin/python3', [new URL('./torch_step.py', import.meta.url).pathname, script, String(batch), String(STEPS), '2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(process.env.PYTHON || '/usr/bin/python3', [new URL('./torch_step.py', import.meta.url).pathname, script, String(batch), String(STEPS), '2'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return JSON.parse(out.trim().split('\n').pop()!);
   } catch (e) {
-    say(`  PyTorch: not measured (${(e as Error).message.split('\n')[0]}); install Debian's python3-torch`);
+    say(`  PyTorch: not measured (${(e as Error).message.split('\n')[0]}); install Debian's python3-torch, or set $PYTHON to a python3 with torch`);
     return undefined;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 graphFigures();
 if (!args['skip-editor']) {
+  const { editorFigures } = await import('./editor'); // Chromium and a production build: not in the portable bench
   const e = await editorFigures();
   figures.push(
     { name: 'editor: first-load JS + CSS (gzip)', value: e.firstLoadGzipKiB, unit: 'KiB', note: `${e.firstLoadFiles.length} files; lazy chunks (exporter, elkjs, …) ${e.lazyGzipKiB.toFixed(0)} KiB more` },
@@ -138,13 +149,13 @@ for (const name of (['simsiam', 'byol'] as const).filter((n) => !args.only || ar
   const torch = pytorchStep(doc, BATCH);
   const wasm = await stepTime(doc, 'wasm', BATCH, STEPS);
   const gpu = webgpu ? await stepTime(doc, 'webgpu', BATCH, STEPS) : undefined;
-  const cpu = await stepTime(doc, 'cpu', CPU_BATCH, 1);
+  const cpu = args['skip-cpu'] ? undefined : await stepTime(doc, 'cpu', CPU_BATCH, 1);
   const per = (ms: number, b: number) => ({ ms, imagesPerSec: (1000 * b) / ms });
   if (torch) figures.push({ name: `${name}: PyTorch step (${torch.device})`, value: torch.ms, unit: 'ms', note: `${((1000 * BATCH) / torch.ms).toFixed(0)} img/s` });
   figures.push({ name: `${name}: wasm step (${getThreadsCount()} threads)`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   if (gpu) figures.push({ name: `${name}: webgpu step (${adapterName})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
-  figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
-  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && per(gpu, BATCH), cpu: { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
+  if (cpu) figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
+  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && { ...per(gpu, BATCH), adapter: adapterName }, cpu: cpu && { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
 }
 if (!args['skip-knn']) {
   await tf.setBackend(webgpu ?? 'wasm');
@@ -156,8 +167,10 @@ if (!args['skip-knn']) {
   program.dispose();
 }
 
+const json = JSON.stringify({ figures, steps: results }, null, 2);
+if (args['json-out']) writeFileSync(args['json-out'], `${json}\n`);
 if (args.json) {
-  console.log(JSON.stringify({ figures, steps: results }, null, 2));
+  console.log(json);
 } else {
   const width = Math.max(...figures.map((f) => f.name.length));
   for (const f of figures) console.log(`${f.name.padEnd(width)}  ${f.value.toFixed(f.unit === 's' ? 2 : 3).padStart(10)} ${f.unit}${f.note ? `   (${f.note})` : ''}`);

@@ -8,12 +8,17 @@ import type { Dataset } from './dataset';
 import { DataError, readIdx } from './idx';
 
 export async function loadEmbeddedFashionMnist(base: string): Promise<Dataset> {
-  const get = async (name: string) => {
+  return embeddedFashionMnist(async (name) => {
     const url = `${base}data/fashion-mnist/${name}`;
     const response = await fetch(url);
     if (!response.ok) throw new DataError(`embedded dataset: ${url} answered ${response.status}`);
-    return readIdx(new Uint8Array(await response.arrayBuffer()), name);
-  };
+    return new Uint8Array(await response.arrayBuffer());
+  });
+}
+
+/** The same dataset from its two files, read by `read` (Node's bench reads them from public/data/fashion-mnist). */
+export async function embeddedFashionMnist(read: (name: string) => Promise<Uint8Array>): Promise<Dataset> {
+  const get = async (name: string) => readIdx(await read(name), name);
   const [images, labels] = await Promise.all([get('t10k-images-idx3-ubyte.gz'), get('t10k-labels-idx1-ubyte.gz')]);
   const [count, height, width] = images.dims;
   const split = { images: images.data, labels: labels.data, count, height, width, channels: 1 };

@@ -47,6 +47,11 @@ async function setup(): Promise<typeof tf> {
 }
 
 function registerGradients() {
+  require(tfjsGradientsFile());
+}
+
+/** That bundle's file, built on first use (the portable bench of bench/bundle/ ships it built: it has no esbuild). */
+export function tfjsGradientsFile(): string {
   const core = require.resolve('@tensorflow/tfjs-core/package.json');
   const version = JSON.parse(readFileSync(core, 'utf8')).version as string;
   const cache = join(dirname(dirname(dirname(core))), '.cache', 'siamese-studio', `tfjs-gradients-${version}.cjs`);
@@ -58,7 +63,7 @@ function registerGradients() {
     mkdirSync(dirname(cache), { recursive: true });
     writeFileSync(cache, out.outputFiles[0].text);
   }
-  require(cache);
+  return cache;
 }
 
 /**
