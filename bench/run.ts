@@ -46,16 +46,29 @@ interface Figure {
   note?: string;
 }
 
-const { values: args } = parseArgs({
+/** Bad flags (run.sh passes its own through): one line and exit 2, not a stack trace. */
+function parsed<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+
+const { values: args } = parsed(() => parseArgs({
   options: {
     json: { type: 'boolean', default: false }, batch: { type: 'string', default: '256' }, steps: { type: 'string', default: '5' },
     profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false },
     'skip-editor': { type: 'boolean', default: false }, 'software-webgpu': { type: 'boolean', default: false },
     'skip-cpu': { type: 'boolean', default: false }, data: { type: 'string', default: 'fashion-mnist' }, 'json-out': { type: 'string' },
   },
-});
+}));
 const BATCH = Number(args.batch);
 const STEPS = Number(args.steps);
+parsed(() => {
+  if (![BATCH, STEPS].every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--batch and --steps take whole numbers above 0 (got ${args.batch}, ${args.steps})`);
+});
 const CPU_BATCH = 8;
 const figures: Figure[] = [];
 const say = (line: string) => { if (!args.json) console.error(line); };

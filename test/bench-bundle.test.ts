@@ -92,8 +92,14 @@ describe('the portable bench bundle', () => {
     }
   });
 
+  it('stops on a bad flag with one line and exit 2', async () => {
+    const bad = await run(join(folder, 'run.sh'), ['--batch', '0'], { cwd: work, env }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2 });
+    expect((bad as { stderr: string }).stderr.trim().split('\n').pop()).toBe('bench: --batch and --steps take whole numbers above 0 (got 0, 5)');
+  });
+
   it('leaves no unpacked files behind', () => {
     expect(readdirSync(temp)).toEqual([]);
-    console.log(`bench bundle: run.sh took ${bench.seconds.toFixed(0)} s`);
+    console.log(`bench bundle: run.sh took ${bench.seconds.toFixed(0)} s; steps: ${JSON.stringify(json.steps)}`);
   });
 });

@@ -8,12 +8,13 @@
 # PyTorch script (CUDA when torch sees a GPU); prints a table, then the same
 # figures as JSON. Needs Linux x86-64, tar and gzip; for the PyTorch row a
 # python3 with torch ($PYTHON, else python3 on PATH); for the webgpu row a
-# Vulkan driver ($VK_ICD_FILENAMES, else the first hardware ICD found).
+# Vulkan driver ($VK_ICD_FILENAMES, else the hardware ICDs found).
 # SIAMESE_BENCH_LOADER=bundled uses the bundled Vulkan loader even where the
 # system has one.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 say() { echo "run.sh: $*" >&2; }
+case "${1:-}" in -h|--help) sed -n '2,13p' "$0" | cut -c3-; exit 0 ;; esac
 
 if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
   say "this bundle is for Linux x86-64, not $(uname -s) $(uname -m)"
@@ -28,6 +29,8 @@ tar -xzf "$here/payload.tar.gz" -C "$tmp"
 # library without its manifest (containers often lack it), else software ones.
 if [ -n "${VK_ICD_FILENAMES:-}" ]; then
   say "Vulkan driver: $VK_ICD_FILENAMES (from VK_ICD_FILENAMES)"
+elif [ -n "${VK_DRIVER_FILES:-}" ]; then
+  say "Vulkan driver: $VK_DRIVER_FILES (from VK_DRIVER_FILES)"
 else
   hardware='' software=''
   for icd in /etc/vulkan/icd.d/*.json /usr/local/share/vulkan/icd.d/*.json /usr/share/vulkan/icd.d/*.json /usr/lib/chromium/vk_swiftshader_icd.json; do
