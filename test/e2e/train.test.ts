@@ -165,7 +165,7 @@ describe('training from the editor (wasm)', () => {
     expect(await page.getByTestId('train-data-info').textContent()).toBe('trained on fashion-mnist, 60000 images');
   });
 
-  it('keeps the canvas interactive during a run; Pause holds it, Resume goes on, Stop ends it within one step; editing marks the run stale', async () => {
+  it('keeps the canvas interactive during a run; Pause holds it, Resume goes on, Stop ends it within one step; moving a node leaves it current', async () => {
     const { page } = studio;
     await train(page, 'wasm', 200);
     await expect.poll(() => stepShown(page), { timeout: 120_000 }).toBeGreaterThanOrEqual(1);
@@ -180,7 +180,8 @@ describe('training from the editor (wasm)', () => {
     await page.mouse.up();
     const after = (await title.boundingBox())!;
     expect(after.x - before.x).toBeGreaterThan(40);
-    await expect.poll(() => page.getByTestId('train-stale').count()).toBe(1);
+    await page.waitForTimeout(300);
+    expect(await page.getByTestId('train-stale').count()).toBe(0); // a move changes nothing trained (issue 20; what does: test/e2e/layout.test.ts)
     await page.getByTestId('train-pause').click();
     await expect.poll(() => status(page)).toBe('paused');
     await page.waitForTimeout(1500); // a step in flight may still land

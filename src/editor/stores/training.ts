@@ -33,7 +33,7 @@ export const useTraining = defineStore('training', () => {
   /** The settings of the current (or last) run. */
   const settings = ref<RunSettings>(next());
   /** The evaluation under way: what the strip says while it runs. */
-  const evaluating = ref<{ step: number; queries: number; bank: number }>();
+  const evaluating = ref<{ step: number; queries: number; bank: number; final: boolean }>();
   const status = ref<RunStatus>('idle');
   const message = ref('');
   const backend = ref<{ name: string; reason: string; threads?: number }>();
@@ -81,7 +81,7 @@ export const useTraining = defineStore('training', () => {
       triggerRef(steps);
       totalSteps.value = m.totalSteps;
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
-    } else if (m.type === 'evaluating') evaluating.value = { step: m.step, queries: m.queries, bank: m.bank };
+    } else if (m.type === 'evaluating') evaluating.value = { step: m.step, queries: m.queries, bank: m.bank, final: m.final };
     else if (m.type === 'eval') { evaluating.value = undefined; evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }]; }
     else if (m.type === 'done') { status.value = m.reason; message.value = m.reason === 'completed' ? 'Training completed.' : `Stopped after step ${last.value?.step ?? 0}.`; }
     else if (m.type === 'data') dataInfo.value = `${m.name}, ${m.count} images${m.note ? ` — ${m.note}` : ''}`;

@@ -16,7 +16,7 @@ import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
 import { loadTfBrowser, softwareRenderers, wasmThreads } from '../tf/browser';
 import { datasetFor } from './data';
-import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from './protocol';
+import { PERIODIC_EVAL_CAP, type DataInput, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 let program: TrainingProgram | undefined;
@@ -67,10 +67,10 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
         const files = await saveCheckpoint(program);
         if (files) post({ type: 'checkpoint', step: metrics.step, files }, [files.tensors.buffer as ArrayBuffer]);
       }
-      if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0) await evaluate(program, dataset, metrics.step);
+      if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0 && metrics.step < settings.steps) await evaluate(program, dataset, metrics.step, false);
     }
-    // The final evaluation, where periodic ones are on and the last step had none.
-    if (!stopped && settings.evalEvery > 0 && program.stepsDone % settings.evalEvery !== 0) await evaluate(program, dataset, program.stepsDone);
+    // The final evaluation, on the document's sizes, where evaluations are on.
+    if (!stopped && settings.evalEvery > 0) await evaluate(program, dataset, program.stepsDone, true);
     post({ type: 'done', reason: stopped ? 'stopped' : 'completed' });
   } catch (e) {
     const step = e instanceof NonFiniteLossError ? e.step : undefined;
@@ -80,11 +80,14 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
   }
 }
 
-/** kNN top-1 on the document's evaluation sizes (0: the whole split), as the CLI does; the page is told first, since it takes a while. */
-async function evaluate(program: TrainingProgram, dataset: Dataset, step: number) {
+/** kNN top-1, as the CLI computes it; the page is told first what it evaluates, since it takes a while. */
+async function evaluate(program: TrainingProgram, dataset: Dataset, step: number, final: boolean) {
   const { bankSize, querySize } = program.settings.evaluation;
-  post({ type: 'evaluating', step, queries: head(dataset.test, querySize).count, bank: head(dataset.train, bankSize).count });
-  post({ type: 'eval', step, knnTop1: (await program.evaluate()).knnTop1 });
+  let bank = head(dataset.train, bankSize).count;
+  let queries = head(dataset.test, querySize).count;
+  if (!final) [bank, queries] = [Math.min(bank, PERIODIC_EVAL_CAP.bank), Math.min(queries, PERIODIC_EVAL_CAP.queries)];
+  post({ type: 'evaluating', step, queries, bank, final });
+  post({ type: 'eval', step, knnTop1: (await program.evaluate({ bank, queries })).knnTop1 });
 }
 
 /** "What the network sees": the first 8 images and each augment view of them, from the augment node's current settings. */
