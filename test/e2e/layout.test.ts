@@ -86,8 +86,10 @@ describe('the editor while a run is live', () => {
     await page.setViewportSize({ width: 1280, height: 720 });
     await loadTemplate(page, 'byol');
     await startLongRun(page);
+    const m = await measure(page);
+    expect(m.canvasShare, 'the canvas\'s share of the window').toBeGreaterThanOrEqual(0.55);
     const dock = (await page.getByTestId('dock').boundingBox())!;
-    expectLegible(await measure(page), dock);
+    expectLegible(m, dock);
     expect(await page.getByTestId('problems').textContent()).toContain('No problems');
     expect(await page.getByTestId('dock-title').textContent()).toBe('Run of “BYOL”');
 
