@@ -9,7 +9,7 @@
  * name, params, the embedded DOCUMENT) goes through pyStr/py, also in comments
  * and docstrings.
  */
-import { errorsOf, formatProblem, serializeGraph, type GraphDoc } from '../../graph';
+import { canonicalJson, errorsOf, formatProblem, serializeGraph, TrainingSchema, type GraphDoc } from '../../graph';
 import { catalog, validate } from '../../nodes';
 import { dimOf } from '../../nodes/build';
 import { moduleAttribute, py, pyStr } from '../../nodes/python';
@@ -85,6 +85,11 @@ One process (CPU or CUDA):   python train.py --data DIR --steps N
 Several (DDP; gloo on CPU, nccl on CUDA):
                              torchrun --nproc_per_node=K train.py --data DIR --steps N [--sync-bn]
 
+Resume after Ctrl-C or a kill:   python train.py --data DIR --steps N --out OUT --resume
+Exit codes: 0 trained, 1 a non-finite loss or state (the last good checkpoint is kept),
+2 bad input (a flag, the data, --out, a checkpoint) or an output that cannot be written,
+130 stopped by Ctrl-C or SIGTERM (after the current step, with a checkpoint).
+
 Wires carry lists of views; a module applies the same weights to every view,
 called once per view (so BatchNorm statistics are per view). Only torch is needed.
 """
@@ -95,6 +100,10 @@ ${PRELUDE}
 # --------------------------------------------------------------------------
 
 DOCUMENT = json.loads(${pyStr(text)})
+# what training computes (node types and params, wires, training settings): a checkpoint resumes only under the same
+TRAINED_SHA256 = ${py(sha256Hex(trainedJson(doc)))}
+# the flags' bounds: the document's own
+BOUNDS = ${py(BOUNDS)}
 DATASET = ${py(source)}
 IN_CHANNELS = ${py(dimOf(first, 4))}
 CROP_SIZE = ${py(cropSize)}
@@ -132,9 +141,21 @@ ${probe.nodes.map((id) => `        ${output(id)} = ${expressions.get(id)}`).join
 
 
 if __name__ == '__main__':
-    main()
+    code = main()
+    if code:  # a success returns, so that runpy's callers see no SystemExit
+        sys.exit(code)
 `;
 }
+
+const bound = (key: 'steps' | 'seed' | 'batchSize') => TrainingSchema.shape[key].unwrap().maxValue!;
+const BOUNDS = { steps: bound('steps'), seed: bound('seed'), batchSize: bound('batchSize') };
+
+/** The document without what changes nothing trained (names, descriptions, labels, positions), as the CLI's resume compares graphs. */
+const trainedJson = (doc: GraphDoc): string => canonicalJson({
+  nodes: [...doc.nodes].sort((a, b) => (a.id < b.id ? -1 : 1)).map((n) => ({ id: n.id, type: n.type, params: n.params })),
+  wires: doc.edges.map((e) => [e.from.node, e.from.port, e.to.node, e.to.port]).sort((a, b) => (a.join('\0') < b.join('\0') ? -1 : 1)),
+  training: doc.training,
+});
 
 /** SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, synchronous, for the script's provenance line. */
 export function sha256Hex(text: string): string {

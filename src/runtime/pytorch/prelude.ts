@@ -8,12 +8,15 @@ import { PROBE_SIZE } from '../probe';
 
 export const PRELUDE = String.raw`
 import argparse
+import contextlib
 import copy
 import gzip
 import hashlib
 import json
 import math
 import os
+import re
+import signal
 import struct
 import sys
 import time
@@ -35,12 +38,12 @@ def read_idx(path):
         data = f.read()
     magic = struct.unpack('>I', data[:4])[0]
     if magic >> 16 != 0 or (magic >> 8) & 0xFF != 0x08:
-        raise SystemExit(f'{path}: not an IDX file of unsigned bytes (magic 0x{magic:08x})')
+        raise ScriptError(f'--data: {path}: not an IDX file of unsigned bytes (magic 0x{magic:08x})')
     rank = magic & 0xFF
     dims = struct.unpack('>' + 'I' * rank, data[4:4 + 4 * rank])
     body = data[4 + 4 * rank:]
     if len(body) < math.prod(dims):
-        raise SystemExit(f'{path}: truncated: {dims} needs {math.prod(dims)} bytes, has {len(body)}')
+        raise ScriptError(f'--data: {path}: truncated: {dims} needs {math.prod(dims)} bytes, has {len(body)}')
     return torch.frombuffer(bytearray(body[:math.prod(dims)]), dtype=torch.uint8).reshape(dims)
 
 
@@ -48,8 +51,10 @@ def find(folder, name):
     for candidate in (name + '.gz', name):
         path = os.path.join(folder, candidate)
         if os.path.exists(path):
+            if not os.path.isfile(path):
+                raise ScriptError(f'--data: {path}: not a regular file')
             return path
-    raise SystemExit(f'fashion-mnist: missing {name}(.gz) in {folder}')
+    raise ScriptError(f'--data {folder}: missing {name}(.gz) (Fashion-MNIST\'s IDX files)')
 
 
 def load_fashion_mnist(folder):
@@ -60,8 +65,8 @@ def load_fashion_mnist(folder):
 def load_cifar10(folder):
     def batch(name):
         path = os.path.join(folder, name)
-        if not os.path.exists(path):
-            raise SystemExit(f'cifar10: missing {name} in {folder}')
+        if not os.path.isfile(path):
+            raise ScriptError(f'--data {folder}: missing {name} (CIFAR-10\'s binary version)')
         raw = torch.frombuffer(bytearray(open(path, 'rb').read()), dtype=torch.uint8).reshape(-1, 3073)
         return raw[:, 1:].reshape(-1, 3, 32, 32).permute(0, 2, 3, 1).contiguous(), raw[:, 0].long()
     parts = [batch(f'data_batch_{i}.bin') for i in range(1, 6)]
@@ -73,7 +78,7 @@ def load_data(source, folder):
         return load_fashion_mnist(folder)
     if source == 'cifar10':
         return load_cifar10(folder)
-    raise SystemExit(f'dataset source "{source}" is not supported by the exported script')
+    raise ScriptError(f'dataset source {source!r} is not supported by the exported script')
 
 
 def to_float(images):
@@ -459,10 +464,10 @@ def ema_update(online, target, tau):
 # safetensors, read and written here when the safetensors package is absent
 # --------------------------------------------------------------------------
 
-def save_safetensors(tensors, path, metadata=None):
+def safetensors_bytes(tensors, metadata=None):
     try:
-        from safetensors.torch import save_file
-        return save_file({k: v.contiguous() for k, v in tensors.items()}, path, metadata=metadata)
+        from safetensors.torch import save
+        return save({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, metadata=metadata)
     except ImportError:
         pass
     header, offset, blobs = {}, 0, []
@@ -475,8 +480,11 @@ def save_safetensors(tensors, path, metadata=None):
         blobs.append(data)
     text = json.dumps(header)
     text += ' ' * ((8 - (8 + len(text)) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)) + text.encode() + b''.join(blobs))
+    return struct.pack('<Q', len(text)) + text.encode() + b''.join(blobs)
+
+
+def save_safetensors(tensors, path, metadata=None):
+    write_atomic(path, safetensors_bytes(tensors, metadata))
 
 
 def load_safetensors(path):
@@ -494,7 +502,7 @@ def load_safetensors(path):
         if name == '__metadata__':
             continue
         if entry['dtype'] != 'F32':
-            raise SystemExit(f'{path}: {name} is {entry["dtype"]}; only F32 is supported')
+            raise ScriptError(f'{path}: {name} is {entry["dtype"]}; only F32 is supported')
         begin, end = entry['data_offsets']
         out[name] = torch.frombuffer(bytearray(data[8 + n + begin:8 + n + end]), dtype=torch.float32).reshape(entry['shape'])
     return out
@@ -505,22 +513,73 @@ def load_safetensors(path):
 # --------------------------------------------------------------------------
 
 DEVICE = torch.device('cpu')
+# Exit codes, as the siamese-studio CLI's
+EXIT_DONE, EXIT_NON_FINITE, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+RUN_FILE, RUN_FORMAT = 'run.json', 'siamese-studio.pytorch-run'
+CHECKPOINT_FILE, CHECKPOINT_FORMAT, CHECKPOINT_VERSION = 'checkpoint.pt', 'siamese-studio.pytorch-checkpoint', 1
+METRICS_FILE, ENCODER_FILE = 'metrics.jsonl', 'encoder.safetensors'
+
+
+class ScriptError(Exception):
+    """A run that cannot go on, said in one line; code 2: a flag, a file or the data; 1: a non-finite loss or state."""
+
+    def __init__(self, message, code=EXIT_BAD_INPUT):
+        super().__init__(message)
+        self.code = code
+
+
+def prog():
+    return os.path.basename(sys.argv[0]) or 'train.py'
+
+
+def terminal_safe(text):
+    """Control characters, bidi overrides and the like as visible escapes: a path or value can never retitle or clear a terminal."""
+    return ''.join(c if c.isprintable() else ascii(c)[1:-1] for c in str(text))
+
+
+def say(line):
+    """One line on stderr, through os.write: also safe from a signal handler while Python is writing to a stream."""
+    os.write(2, (terminal_safe(line) + '\n').encode('utf-8', 'backslashreplace'))
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, refusing in one line: PROG: error: argument --flag: why (exit 2)."""
+
+    def error(self, message):
+        say(f'{self.prog}: error: {message}')
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def int_from(lo, hi):
+    def parse(text):
+        if not re.fullmatch('[0-9]+', text) or not lo <= int(text) <= hi:
+            raise argparse.ArgumentTypeError(f'must be an integer from {lo} to {hi}, got {text!r}')
+        return int(text)
+    return parse
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = DOCUMENT['training']
     ap.add_argument('--data', required=True, help='folder with the dataset files')
-    ap.add_argument('--steps', type=int, default=DOCUMENT['training']['steps'], help='training steps (the schedules\' K)')
-    ap.add_argument('--batch', type=int, default=DOCUMENT['training']['batchSize'], help='global batch size (split over processes)')
-    ap.add_argument('--seed', type=int, default=DOCUMENT['training']['seed'])
-    ap.add_argument('--eval-every', type=int, default=0, help='kNN top-1 every N steps (0: never)')
-    ap.add_argument('--out', default='out', help='folder for metrics.jsonl, checkpoint.pt and encoder.safetensors')
-    ap.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt')
+    ap.add_argument('--steps', type=int_from(1, BOUNDS['steps']), default=t['steps'], help='training steps (the schedules\' K)')
+    ap.add_argument('--batch', type=int_from(2, BOUNDS['batchSize']), help=f'global batch size, split over processes (default: the document\'s, {t["batchSize"]})')
+    ap.add_argument('--seed', type=int_from(0, BOUNDS['seed']), default=t['seed'])
+    ap.add_argument('--eval-every', type=int_from(0, BOUNDS['steps']), default=0, help='kNN top-1 every N steps (0: never)')
+    ap.add_argument('--out', default='out', help='folder for run.json, metrics.jsonl, checkpoint.pt and encoder.safetensors')
+    ap.add_argument('--force', action='store_true', help='write into an --out folder that is not empty and not a run of this script')
+    ap.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt, with the losses of an uninterrupted run')
     ap.add_argument('--init-from', help='encoder.safetensors to start the online encoder from')
     ap.add_argument('--sync-bn', action='store_true', help='BatchNorm statistics over all processes (SyncBatchNorm)')
-    ap.add_argument('--checkpoint-every', type=int, default=50)
+    ap.add_argument('--checkpoint-every', type=int_from(1, BOUNDS['steps']), default=50, help='checkpoint every N steps (also at the end and on Ctrl-C)')
     ap.add_argument('--checksum', action='store_true', help='each process prints a checksum of its weights at the end')
-    return ap.parse_args(argv)
+    args = ap.parse_args(argv)
+    args.batch_flag = args.batch is not None
+    if args.batch is None:
+        args.batch = t['batchSize']
+    if args.resume and args.init_from:
+        ap.error('argument --init-from: not with --resume (the checkpoint holds the weights)')
+    return args
 
 
 def weights_checksum(graph):
@@ -531,106 +590,427 @@ def weights_checksum(graph):
     return h.hexdigest()
 
 
+# --------------------------------------------------------------------------
+# Files: each written whole (a temporary in the same folder, fsync, rename),
+# so that a kill, a full disk or a second Ctrl-C leaves the old file or the
+# new one. checkpoint.pt holds everything a resume needs; encoder.safetensors
+# is written from the same state right after it, and again on --resume.
+# --------------------------------------------------------------------------
+
+TEMPORARY = re.compile(r'^\..+\.tmp-[0-9]+$')
+
+
+def write_atomic(path, write):
+    """Writes path whole or not at all; write(f) fills the temporary file (or bytes are written as they are)."""
+    folder = os.path.dirname(path) or '.'
+    tmp = os.path.join(folder, f'.{os.path.basename(path)}.tmp-{os.getpid()}')
+    try:
+        with open(tmp, 'wb') as f:
+            if callable(write):
+                write(f)
+            else:
+                f.write(write)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise ScriptError(f'cannot write {path}: {e.strerror or e}')
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def is_run_folder(out):
+    try:
+        with open(os.path.join(out, RUN_FILE), encoding='utf-8') as f:
+            return json.load(f).get('format') == RUN_FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def check_out(args):
+    """Refuses an --out that would overwrite a user's files, or a --resume without a checkpoint; reads only, so every process decides alike."""
+    out = args.out
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ScriptError(f'--out {out}: exists and is not a folder')
+    if args.resume:
+        path = os.path.join(out, CHECKPOINT_FILE)
+        if not os.path.isfile(path):
+            raise ScriptError(f'--resume: no checkpoint yet in {out} (expected {path})')
+        return
+    try:
+        entries = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    except OSError as e:
+        raise ScriptError(f'--out {out}: cannot read the folder: {e.strerror or e}')
+    if entries and not is_run_folder(out) and not args.force:
+        shown = ', '.join(entries[:3]) + (', …' if len(entries) > 3 else '')
+        raise ScriptError(f'--out {out}: the folder is not empty ({shown}) and is not a run of this script; pass --force to write into it')
+
+
+def prepare_out(out, resumed_step):
+    """Rank 0: marks out as a run; a new run replaces the run there (its checkpoint first), a resume keeps the metrics up to its step."""
+    try:
+        os.makedirs(out, exist_ok=True)
+        for name in os.listdir(out):
+            if TEMPORARY.match(name):
+                os.unlink(os.path.join(out, name))
+    except OSError as e:
+        raise ScriptError(f'--out {out}: {e.strerror or e}')
+    write_atomic(os.path.join(out, RUN_FILE), (json.dumps(dict(format=RUN_FORMAT, version=1)) + '\n').encode())
+    metrics = os.path.join(out, METRICS_FILE)
+    if resumed_step is None:
+        for name in (CHECKPOINT_FILE, ENCODER_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.path.join(out, name))
+        write_atomic(metrics, b'')
+    else:
+        write_atomic(metrics, metrics_up_to(metrics, resumed_step))
+
+
+def metrics_up_to(path, step):
+    """The complete lines of a metrics log of steps <= step (and those of no step): a killed run's later records go."""
+    try:
+        with open(path, 'rb') as f:
+            lines = f.read().decode('utf-8', 'replace').split('\n')
+    except FileNotFoundError:
+        return b''
+    except OSError as e:
+        raise ScriptError(f'cannot read {path}: {e.strerror or e}')
+    kept = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # an empty line, or the half line of a killed write
+        if isinstance(record, dict) and not (isinstance(record.get('step'), int) and record['step'] > step):
+            kept.append(line + '\n')
+    return ''.join(kept).encode()
+
+
+def state_tensors(graph, optimizer):
+    """(name, tensor) of every floating-point state: weights, BatchNorm statistics, EMA targets, optimizer state."""
+    for name, t in graph.state_dict().items():
+        if t.is_floating_point():
+            yield name, t
+    names = {id(p): n for n, p in graph.named_parameters()}
+    for p, slots in optimizer.state.items():
+        for slot, t in slots.items():
+            if torch.is_tensor(t) and t.is_floating_point():
+                yield f'optimizer state {slot} of {names.get(id(p), "?")}', t
+
+
+def first_non_finite(graph, optimizer):
+    tensors = list(state_tensors(graph, optimizer))
+    if bool(torch.stack([torch.isfinite(t).all() for _, t in tensors]).all()):
+        return None
+    return next(name for name, t in tensors if not bool(torch.isfinite(t).all()))
+
+
+def optimizer_state(optimizer):
+    """The optimizer's state dict with its param groups (lr, momentum: floats) as JSON: torch 1.13's weights-only loader reads no floats."""
+    state = optimizer.state_dict()
+    return dict(state=state['state'], param_groups=json.dumps(state['param_groups']))
+
+
+def save_checkpoint(path, state):
+    write_atomic(path, lambda f: torch.save(state, f))
+
+
+def load_checkpoint(path):
+    """checkpoint.pt, checked: format, version, the graph it was trained on; tensors only (weights_only: no code runs from the file)."""
+    try:
+        state = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ScriptError(f'--resume: {path}: not a checkpoint of this script ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})')
+    if not isinstance(state, dict) or state.get('format') != CHECKPOINT_FORMAT:
+        raise ScriptError(f'--resume: {path}: not a checkpoint of this version of the script (start a new run, or another --out)')
+    if state.get('version') != CHECKPOINT_VERSION:
+        raise ScriptError(f'--resume: {path}: checkpoint version {state.get("version")!r}; this script reads version {CHECKPOINT_VERSION}')
+    if state.get('trained') != TRAINED_SHA256:
+        raise ScriptError(f'--resume: {path}: trained on another graph (sha256 {str(state.get("trained"))[:16]}…; this script\'s {TRAINED_SHA256[:16]}…)')
+    for key, kind in (('step', int), ('run', dict), ('graph', dict), ('optimizer', dict), ('generators', list)):
+        if not isinstance(state.get(key), kind):
+            raise ScriptError(f'--resume: {path}: {key} is missing or not a {kind.__name__}')
+    run = state['run']
+    if not all(isinstance(run.get(k), int) for k in ('batch', 'seed', 'world', 'images')):
+        raise ScriptError(f'--resume: {path}: run must hold the integers batch, seed, world and images')
+    return state
+
+
+def check_resumable(path, state, args, images, world):
+    """What fixes the data order and the augmentations must be this run's, or the losses would differ from an uninterrupted run."""
+    run = state['run']
+    for flag, saved, now in (('--batch', run['batch'], args.batch), ('--seed', run['seed'], args.seed)):
+        if saved != now:
+            raise ScriptError(f'--resume: {path} was trained with {flag} {saved}, this run has {flag} {now}: the data order depends on it')
+    if run['world'] != world:
+        raise ScriptError(f'--resume: {path} was written by {run["world"]} processes, this run has {world}: the data order depends on it')
+    if run['images'] != images:
+        raise ScriptError(f'--resume: {path} was trained on {run["images"]} images, --data {args.data} has {images}')
+    if state['step'] > args.steps:
+        raise ScriptError(f'--resume: {path} is at step {state["step"]}, past --steps {args.steps}')
+
+
+def restore(path, state, graph, optimizer, gen, rank):
+    try:
+        graph.load_state_dict(state['graph'])
+        optimizer.load_state_dict(dict(state=state['optimizer']['state'], param_groups=json.loads(state['optimizer']['param_groups'])))
+        gen.set_state(state['generators'][rank])
+        torch.set_rng_state(state['cpu_rng'])
+    except (RuntimeError, ValueError, KeyError, IndexError, TypeError) as e:
+        raise ScriptError(f'--resume: {path}: does not fit this graph ({(str(e).strip().splitlines() or [type(e).__name__])[0]})')
+    bad = first_non_finite(graph, optimizer)
+    if bad:
+        raise ScriptError(f'--resume: {path}: {bad} holds a non-finite value')
+
+
+# --------------------------------------------------------------------------
+# Ctrl-C: stop after the current step, with a checkpoint (exit 130)
+# --------------------------------------------------------------------------
+
+class StopRequest:
+    """SIGINT (Ctrl-C) or SIGTERM sets a flag that the loop reads after each step. On one process a second
+    one aborts at once (the last complete checkpoint stays); under torchrun the agent relays the terminal's
+    Ctrl-C as a second SIGINT, so repeats are ignored there (the agent SIGKILLs after 30 s)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, abort_on_repeat):
+        self.requested = False
+        self.abort_on_repeat = abort_on_repeat
+        self.previous = {}
+
+    def __enter__(self):
+        for s in self.SIGNALS:
+            self.previous[s] = signal.signal(s, self.handle)
+        return self
+
+    def __exit__(self, *exc):
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+    def handle(self, signum, frame):
+        if self.requested and self.abort_on_repeat:
+            say(f'{prog()}: aborted; the last complete checkpoint is kept')
+            os._exit(EXIT_INTERRUPTED)
+        first, self.requested = not self.requested, True
+        if first and os.environ.get('RANK', '0') == '0':
+            say(f'{prog()}: stopping after this step ({"Ctrl-C again to abort" if self.abort_on_repeat else "all processes"})…')
+
+
+# --------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------
+
 def main(argv=None):
-    global DEVICE
+    """Returns the exit code: 0 trained, 1 a non-finite loss or state, 2 bad input or an output that cannot be written, 130 stopped."""
     args = parse_args(argv)
-    distributed = 'WORLD_SIZE' in os.environ and int(os.environ['WORLD_SIZE']) > 1
+    distributed = int(os.environ.get('WORLD_SIZE', '1')) > 1
+    try:
+        with StopRequest(abort_on_repeat=not distributed) as stop:
+            return train(args, distributed, stop)
+    except ScriptError as e:
+        say(f'{prog()}: {e}')
+        return e.code
+
+
+def train(args, distributed, stop):
+    global DEVICE
+    world = int(os.environ.get('WORLD_SIZE', '1')) if distributed else 1
+    rank = int(os.environ.get('RANK', '0')) if distributed else 0
+    if args.batch % world:
+        raise ScriptError(f'--batch {args.batch} must divide over {world} processes')
+    per_rank = args.batch // world
+    if per_rank < 2:
+        raise ScriptError(f'--batch {args.batch} over {world} processes is {per_rank} image per process; BatchNorm needs at least 2')
+    (train_x, train_y), (test_x, test_y) = load_data(DATASET['source'], args.data)
+    if train_x.shape[-1] != IN_CHANNELS:
+        raise ScriptError(f'--data {args.data}: images have {train_x.shape[-1]} channels, the graph takes {IN_CHANNELS}')
+    if args.batch > len(train_x):
+        batch = f'--batch {args.batch}' if args.batch_flag else f'the document\'s training.batchSize ({args.batch})'
+        raise ScriptError(f'{batch} is larger than the data: --data {args.data} has {len(train_x)} training images')
+    check_out(args)
+    checkpoint_path = os.path.join(args.out, CHECKPOINT_FILE)
+    saved = None
+    if args.resume:
+        saved = load_checkpoint(checkpoint_path)
+        check_resumable(checkpoint_path, saved, args, len(train_x), world)
+    if args.sync_bn and distributed and not torch.cuda.is_available():
+        raise ScriptError('--sync-bn needs CUDA: torch.nn.SyncBatchNorm runs on GPUs only')
+
     if distributed:
         local = int(os.environ.get('LOCAL_RANK', 0))
         if torch.cuda.is_available() and local >= torch.cuda.device_count():
-            raise SystemExit(f'process {local} has no GPU of its own ({torch.cuda.device_count()} found): run fewer processes per node, '
-                             'or on CPU with CUDA_VISIBLE_DEVICES=""')
+            raise ScriptError(f'process {local} has no GPU of its own ({torch.cuda.device_count()} found): run fewer processes per node, '
+                              'or on CPU with CUDA_VISIBLE_DEVICES=""')
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
         rank, world = dist.get_rank(), dist.get_world_size()
         if torch.cuda.is_available():
             torch.cuda.set_device(local)
-    else:
-        rank, world = 0, 1
     DEVICE = torch.device('cuda') if torch.cuda.is_available() else torch.device('cpu')
-    if args.batch % world:
-        raise SystemExit(f'--batch {args.batch} must divide over {world} processes')
-    torch.manual_seed(args.seed)
-    (train_x, train_y), (test_x, test_y) = load_data(DATASET['source'], args.data)
+    try:
+        return train_loop(args, distributed, stop, rank, world, per_rank, (train_x, train_y), (test_x, test_y), saved)
+    finally:
+        if distributed:
+            dist.destroy_process_group()
 
-    if train_x.shape[-1] != IN_CHANNELS:
-        raise SystemExit(f'{args.data}: images have {train_x.shape[-1]} channels, the graph takes {IN_CHANNELS}')
+
+def all_ranks(values, distributed):
+    """Sums per-process values over all processes (a float64 tensor), so that every process takes the same decision."""
+    t = torch.tensor(values, dtype=torch.float64, device=DEVICE)
+    if distributed:
+        dist.all_reduce(t)
+    return t.tolist()
+
+
+def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_set, saved):
+    (train_x, train_y), (test_x, test_y) = train_set, test_set
+    torch.manual_seed(args.seed)
     probe = eval_view(test_x[:PROBE_SIZE], CROP_SIZE).to(DEVICE)
     graph = Graph().to(DEVICE)
     if args.init_from:
-        load_encoder(graph, load_safetensors(args.init_from))
+        try:
+            tensors = load_safetensors(args.init_from)
+        except (OSError, ValueError, KeyError, struct.error, RuntimeError) as e:
+            raise ScriptError(f'--init-from {args.init_from}: not a readable safetensors file ({e})')
+        load_encoder(graph, tensors)
     if args.sync_bn and distributed:
-        if DEVICE.type != 'cuda':
-            raise SystemExit('--sync-bn needs CUDA: torch.nn.SyncBatchNorm runs on GPUs only')
         graph = nn.SyncBatchNorm.convert_sync_batchnorm(graph)
     optimizer = make_optimizer(graph, DOCUMENT['training'], PREDICTORS)
-    os.makedirs(args.out, exist_ok=True)
-    start = 0
-    if args.resume:
-        state = torch.load(os.path.join(args.out, 'checkpoint.pt'), map_location=DEVICE)
-        graph.load_state_dict(state['graph'])
-        optimizer.load_state_dict(state['optimizer'])
-        start = state['step']
+    gen = torch.Generator().manual_seed(args.seed * 1000 + rank)
+    checkpoint_path = os.path.join(args.out, CHECKPOINT_FILE)
+    encoder_path = os.path.join(args.out, ENCODER_FILE)
+    step = 0
+    if saved is not None:
+        restore(checkpoint_path, saved, graph, optimizer, gen, rank)
+        step = saved['step']
+    last_saved = step if saved is not None else None
+    if rank == 0:
+        prepare_out(args.out, last_saved)
+        if saved is not None:  # a kill between checkpoint.pt and encoder.safetensors left the encoder of an earlier step
+            save_encoder(graph, encoder_path, step)
+    if distributed:
+        dist.barrier()
     model = nn.parallel.DistributedDataParallel(graph) if distributed else graph
 
-    gen = torch.Generator().manual_seed(args.seed * 1000 + rank)
-    per_rank = args.batch // world
     sampler = torch.utils.data.DistributedSampler(range(len(train_x)), num_replicas=world, rank=rank, shuffle=True, seed=args.seed, drop_last=True)
-    log = open(os.path.join(args.out, 'metrics.jsonl'), 'a') if rank == 0 else None
-    emit = lambda record: (print(json.dumps(record), flush=True), log.write(json.dumps(record) + '\n'), log.flush()) if rank == 0 else None
+    per_epoch = len(sampler) // per_rank                    # >= 1: the batch fits the data
+    log = open(os.path.join(args.out, METRICS_FILE), 'a', encoding='utf-8') if rank == 0 else None
+
+    def emit(record):
+        if rank == 0:
+            line = json.dumps(record)
+            print(line, flush=True)
+            try:
+                log.write(line + '\n')
+                log.flush()
+            except OSError as e:
+                raise ScriptError(f'cannot write {log.name}: {e.strerror or e}')
+
+    def checkpoint():
+        generators = [None] * world
+        if distributed:
+            dist.all_gather_object(generators, gen.get_state())
+        else:
+            generators[0] = gen.get_state()
+        if rank == 0:
+            save_checkpoint(checkpoint_path, dict(
+                format=CHECKPOINT_FORMAT, version=CHECKPOINT_VERSION, trained=TRAINED_SHA256, step=step,
+                run=dict(batch=args.batch, seed=args.seed, world=world, images=len(train_x)),
+                graph=graph.state_dict(), optimizer=optimizer_state(optimizer), generators=generators, cpu_rng=torch.get_rng_state()))
+            save_encoder(graph, encoder_path, step)
+        return step
+
+    kept = lambda: (f'; the last checkpoint (step {last_saved}) is kept in {checkpoint_path}' if last_saved is not None
+                    else '; no checkpoint was written before it')
     base = DOCUMENT['training']['optimizer']['lr']
-    step, epoch, started = start, 0, time.time()
-    while step < args.steps:
-        sampler.set_epoch(epoch)
-        indices = list(sampler)
-        for i in range(0, len(indices) - per_rank + 1, per_rank):
-            if step >= args.steps:
-                break
-            t0 = time.time()
-            lr = learning_rate(base, DOCUMENT['training']['schedule'], step, args.steps)
-            for group in optimizer.param_groups:
-                group['lr'] = base if group.get('fixed') else lr
-            images = to_float(train_x[indices[i:i + per_rank]]).to(DEVICE)
-            loss, monitor = model(images, gen)
-            if not math.isfinite(loss.item()):
-                raise SystemExit(f'loss is {loss.item()} at step {step + 1}: training stopped')
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            taus = [ema_tau(tau_base, schedule, step, args.steps) for _, _, tau_base, schedule in EMA_LINKS]
-            for (online, target, _, _), tau in zip(EMA_LINKS, taus):
-                ema_update(getattr(graph, online), getattr(graph, target), tau)
-            step += 1
-            if distributed:
-                loss = loss.detach().clone()
-                dist.all_reduce(loss)
-                loss /= world
-            z = monitor['z'].detach()
-            record = dict(step=step, loss=loss.item(), collapseStd=collapse_std(z), stdReference=1 / math.sqrt(z.shape[1]), lr=lr,
-                          imagesPerSec=args.batch / (time.time() - t0))
-            if taus:
-                record['tau'] = taus[0]
-            if rank == 0 and (step % DOCUMENT['training']['evaluation']['rankEverySteps'] == 0 or step == args.steps):
-                record['effRank'], record['encoderEffRank'] = probe_ranks(graph, probe)
-            emit(record)
-            if args.eval_every and step % args.eval_every == 0 and rank == 0:
-                e = DOCUMENT['training']['evaluation']
-                bank_n, query_n = e['bankSize'] or len(train_x), e['querySize'] or len(test_x)
-                top1 = knn_top1(getattr(graph, ENCODER), train_x[:bank_n], train_y[:bank_n], test_x[:query_n], test_y[:query_n],
-                                CROP_SIZE, e['k'], e['temperature'])
-                emit(dict(step=step, knnTop1=top1, bank=bank_n, queries=query_n))
-            if rank == 0 and (step % args.checkpoint_every == 0 or step == args.steps):
-                torch.save(dict(graph=graph.state_dict(), optimizer=optimizer.state_dict(), step=step), os.path.join(args.out, 'checkpoint.pt'))
-                save_safetensors(encoder_state(graph), os.path.join(args.out, 'encoder.safetensors'), dict(format='pt', producer='siamese-studio export', step=str(step)))
-        epoch += 1
-    if distributed:
+    started, failure = time.time(), None
+    # the data order is a function of the step: epoch (the sampler's shuffle) and the batch within it
+    epoch, offset = divmod(step, per_epoch)
+    interrupted = all_ranks([stop.requested], distributed)[0] > 0
+    try:
+        while step < args.steps and not interrupted and failure is None:
+            sampler.set_epoch(epoch)
+            indices = list(sampler)
+            for b in range(offset, per_epoch):
+                t0 = time.time()
+                lr = learning_rate(base, DOCUMENT['training']['schedule'], step, args.steps)
+                for group in optimizer.param_groups:
+                    group['lr'] = base if group.get('fixed') else lr
+                images = to_float(train_x[indices[b * per_rank:(b + 1) * per_rank]]).to(DEVICE)
+                loss, monitor = model(images, gen)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                taus = [ema_tau(tau_base, schedule, step, args.steps) for _, _, tau_base, schedule in EMA_LINKS]
+                for (online, target, _, _), tau in zip(EMA_LINKS, taus):
+                    ema_update(getattr(graph, online), getattr(graph, target), tau)
+                # the loss first: a non-finite one also makes the update non-finite, and is what to report
+                loss_bad = not math.isfinite(loss.item())
+                bad = None if loss_bad else first_non_finite(graph, optimizer)
+                total, losses_bad, states_bad, stops = all_ranks([loss.item(), loss_bad, bad is not None, stop.requested], distributed)
+                if losses_bad:
+                    failure = f'loss is {total / world} at step {step + 1}: training stopped'
+                elif states_bad:
+                    failure = f'step {step + 1} left {bad or "the state of another process"} non-finite (its loss, {total / world}, was finite): training stopped'
+                if failure:
+                    break
+                step += 1
+                z = monitor['z'].detach()
+                record = dict(step=step, loss=total / world if distributed else loss.item(), collapseStd=collapse_std(z),
+                              stdReference=1 / math.sqrt(z.shape[1]), lr=lr, imagesPerSec=args.batch / (time.time() - t0))
+                if taus:
+                    record['tau'] = taus[0]
+                if rank == 0 and (step % DOCUMENT['training']['evaluation']['rankEverySteps'] == 0 or step == args.steps):
+                    record['effRank'], record['encoderEffRank'] = probe_ranks(graph, probe)
+                emit(record)
+                if args.eval_every and step % args.eval_every == 0 and rank == 0:
+                    e = DOCUMENT['training']['evaluation']
+                    bank_n, query_n = e['bankSize'] or len(train_x), e['querySize'] or len(test_x)
+                    top1 = knn_top1(getattr(graph, ENCODER), train_x[:bank_n], train_y[:bank_n], test_x[:query_n], test_y[:query_n],
+                                    CROP_SIZE, e['k'], e['temperature'])
+                    emit(dict(step=step, knnTop1=top1, bank=bank_n, queries=query_n))
+                interrupted = stops > 0
+                if step % args.checkpoint_every == 0 or step == args.steps or interrupted:
+                    last_saved = checkpoint()
+                if step >= args.steps or interrupted:
+                    break
+            epoch, offset = epoch + 1, 0
+    except ScriptError as e:
+        raise ScriptError(f'{e}{kept()}', e.code)
+    if distributed and failure is None:
         # DDP broadcasts buffers from rank 0 before each forward; do it once more so every process ends with rank 0's state
         for buffer in graph.buffers():
             dist.broadcast(buffer, 0)
-    emit(dict(done=True, steps=step, seconds=round(time.time() - started, 3), world=world))
+    done = dict(done=True, steps=step, seconds=round(time.time() - started, 3), world=world)
+    if interrupted:
+        done['interrupted'] = True
+    if failure:
+        done['error'] = failure
+    emit(done)
+    if log:
+        log.close()
     if args.checksum:
         print(json.dumps(dict(rank=rank, checksum=weights_checksum(graph))), file=sys.stderr, flush=True)
-    if distributed:
-        dist.destroy_process_group()
+    if failure:
+        if rank == 0:
+            say(f'{prog()}: {failure}{kept()}')
+        return EXIT_NON_FINITE
+    if interrupted:
+        if rank == 0:
+            where = f'the checkpoint (step {step}) is in {checkpoint_path}: continue with --resume' if last_saved == step else 'no checkpoint was written'
+            say(f'{prog()}: stopped after step {step}; {where}')
+        return EXIT_INTERRUPTED
+    return EXIT_DONE
+
+
+def save_encoder(graph, path, step):
+    save_safetensors(encoder_state(graph), path, dict(format='pt', producer='siamese-studio export', step=str(step)))
 
 
 def encoder_state(graph):
@@ -643,7 +1023,7 @@ def load_encoder(graph, tensors):
     missing, unexpected = encoder.load_state_dict(tensors, strict=False)
     missing = [m for m in missing if not m.endswith('num_batches_tracked')]
     if missing or unexpected:
-        raise SystemExit(f'--init-from: the weights do not fit the encoder (missing {missing}, unexpected {unexpected})')
+        raise ScriptError(f'--init-from: the weights do not fit the encoder (missing {missing}, unexpected {unexpected})')
     for online, target, _, _ in EMA_LINKS:
         getattr(graph, target).load_state_dict(getattr(graph, online).state_dict())
 `;
