@@ -97,6 +97,19 @@ export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, 
 }
 
 /**
+ * Fused training-mode BatchNorm kernels a backend may provide (the wasm
+ * backend's, src/runtime/kernels/wasm-batch-norm.ts): the forward
+ * {x [V, N, C], gamma, beta} → [y, mean, variance, inv] (attr epsilon), and
+ * its gradient {dy, x, mean, inv, gamma} → [dx, dGamma, dBeta], each
+ * bit-identical to the composite below. Where a backend has none, the
+ * composite runs.
+ */
+export const BATCH_NORM_TRAIN = 'SiameseBatchNormTrain';
+export const BATCH_NORM_TRAIN_GRAD = 'SiameseBatchNormTrainGrad';
+
+const hasFusedBatchNorm = (tf: Tf) => !!tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) && !!tf.getKernel(BATCH_NORM_TRAIN_GRAD, tf.getBackend());
+
+/**
  * Training-mode BatchNorm of x [V, N, C] per view, with its gradient written
  * out: the textbook dx = γ/σ · (dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)) in one go,
  * its sums over the N samples as matrix products with rows of ones, which
@@ -106,9 +119,11 @@ export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, 
  * PyTorch's closely, and at batch 4 a run's third step is sensitive enough
  * to tell (the parity harness measured 4.5e-4 apart with ones-products here).
  * The batch statistics go to `onStats` from inside (tfjs disposes a custom
- * op's intermediates when it returns).
+ * op's intermediates when it returns). `fused`: the backend's fused kernels
+ * (same values, bit for bit, in fewer passes over x) instead of the composite.
  */
-function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void): Tensor {
+export function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void, fused = x.size > 0 && hasFusedBatchNorm(tf)): Tensor {
+  if (fused) return fusedTrainBatchNorm(tf, x, gamma, beta, onStats);
   const [v, n, c] = x.shape as [number, number, number];
   const sumSamples = (t: Tensor) => sumRows(tf, t);
 
@@ -137,6 +152,30 @@ function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats:
   return op(x, gamma, beta);
 }
 
+/** The same op on the backend's fused kernels; x̂ is recomputed from x in the gradient rather than kept. */
+function fusedTrainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void): Tensor {
+  const op = tf.customGrad(((xs: Tensor, g: Tensor, b: Tensor, save: (t: Tensor[]) => void) => {
+    const [y, mean, variance, inv] = tf.engine().runKernel<Tensor[]>(BATCH_NORM_TRAIN, { x: xs, gamma: g, beta: b }, { epsilon: BN_EPS });
+    onStats(mean, variance);
+    save([xs, mean, inv, g]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, [xk, m, iv, gs]: Tensor[]) => tf.engine().runKernel<Tensor[]>(BATCH_NORM_TRAIN_GRAD, { dy, x: xk, mean: m, inv: iv, gamma: gs }),
+    };
+  }) as never) as (x: Tensor, g: Tensor, b: Tensor) => Tensor;
+  return op(x, gamma, beta);
+}
+
+/**
+ * How sumRows splits a sum over n rows: one product over all n (blocks = 1),
+ * or blocks of `block` rows (about √n, dividing n) and then their sums.
+ */
+export function sumRowsPlan(n: number): { block: number; blocks: number } {
+  let block = Math.floor(Math.sqrt(n));
+  while (block > 1 && n % block !== 0) block--;
+  return n <= 256 || block < 8 ? { block: n, blocks: 1 } : { block, blocks: n / block };
+}
+
 /**
  * Σ over the middle axis, [G, N, C] → [G, 1, C], as products with rows of
  * ones, in two levels (blocks of about √N, then their sums) so that float32
@@ -147,11 +186,10 @@ function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats:
 export function sumRows(tf: Tf, t: Tensor): Tensor {
   const [g, n, c] = t.shape as [number, number, number];
   const ones = (rows: number, len: number) => tf.ones([rows, 1, len]) as tfc.Tensor3D;
-  let block = Math.floor(Math.sqrt(n));
-  while (block > 1 && n % block !== 0) block--;
-  if (n <= 256 || block < 8) return tf.matMul(ones(g, n), t as tfc.Tensor3D);
-  const partial = tf.matMul(ones(g * (n / block), block), tf.reshape(t, [g * (n / block), block, c]) as tfc.Tensor3D);
-  return tf.matMul(ones(g, n / block), tf.reshape(partial, [g, n / block, c]) as tfc.Tensor3D);
+  const { block, blocks } = sumRowsPlan(n);
+  if (blocks === 1) return tf.matMul(ones(g, n), t as tfc.Tensor3D);
+  const partial = tf.matMul(ones(g * blocks, block), tf.reshape(t, [g * blocks, block, c]) as tfc.Tensor3D);
+  return tf.matMul(ones(g, blocks), tf.reshape(partial, [g, blocks, c]) as tfc.Tensor3D);
 }
 
 function updateRunningStats(tf: Tf, bn: BatchNorm, means: Tensor, variances: Tensor, n: number, env: LayerEnv) {

@@ -3,7 +3,9 @@
  * training runs on XNNPACK: see each file for what and why.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from '../../nodes/nn/layers';
 import { batchMatMul } from './wasm-batch-matmul';
+import { batchNormTrain, batchNormTrainGrad } from './wasm-batch-norm';
 import { replaceWasmKernel } from './wasm-compose';
 import { conv2DBackpropFilter } from './wasm-conv2d-backprop-filter';
 import { conv2DBackpropInput } from './wasm-conv2d-backprop-input';
@@ -18,6 +20,8 @@ export function registerWasmTrainingKernels(): void {
   replaceWasmKernel('TopK', topK);
   replaceWasmKernel('Mean', mean);
   replaceWasmKernel('Identity', identity);
+  replaceWasmKernel(BATCH_NORM_TRAIN, batchNormTrain);
+  replaceWasmKernel(BATCH_NORM_TRAIN_GRAD, batchNormTrainGrad);
 }
 
 /**
