@@ -67,6 +67,33 @@ describe('Ctrl-C and --resume', () => {
     expect(enc.metadata?.step).toBe(String(STEPS));
   }, 120_000);
 
+  it('a second Ctrl-C aborts at once (exit 130, no traceback); the last complete checkpoint resumes with the uninterrupted losses', async () => {
+    const args = ['--data', data, '--steps', String(STEPS), '--batch', '4', '--checkpoint-every', '5'];
+    const reference = await runScript(scripts.simsiam, [...args, '--out', join(dir, 'twice-ref')]);
+    expect(reference.code, reference.stderr).toBe(0);
+    const losses = lossesOf(reference.stdout);
+    const rng = new Rng(16);
+    let aborted = 0;
+    for (let run = 0; run < 3; run++) {
+      const out = join(dir, `twice${run}`);
+      const a = await runScript(scripts.simsiam, [...args, '--out', out], { signalAfterMs: rng.uniform(0, 100), signals: ['SIGINT', 'SIGINT'], apartMs: rng.uniform(0, 20) });
+      expect(a.signal, a.stderr).toBeNull();
+      expect(a.code, a.stderr).toBe(130);
+      expect(a.stderr).not.toContain('Traceback');
+      // the second one came during the step or the checkpoint, or after the run had stopped
+      expect(a.stderr).toMatch(/\n(simsiam\.py: aborted; the last complete checkpoint is kept|simsiam\.py: stopped after step \d+; .*)\n$/);
+      if (a.stderr.includes('aborted')) aborted++;
+      const r = await runScript(scripts.simsiam, [...args, '--out', out, '--resume']);
+      if (r.code === 2) {
+        expect(r.stderr).toBe(`simsiam.py: --resume: no checkpoint yet in ${out} (expected ${join(out, 'checkpoint.pt')})\n`);
+        continue;
+      }
+      expect(r.code, r.stderr).toBe(0);
+      expect(loggedSteps(out).map((x) => x.loss)).toEqual(losses);
+    }
+    console.log(`${aborted} of 3 aborted by the second Ctrl-C`);
+  }, 120_000);
+
   it('SIGKILL at random moments of --checkpoint-every 1 runs: each --resume continues with the uninterrupted losses, or says in one line that there is no checkpoint yet', async () => {
     const steps = 12;
     const args = ['--data', data, '--steps', String(steps), '--batch', '4', '--checkpoint-every', '1'];
