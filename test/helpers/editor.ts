@@ -47,8 +47,10 @@ export async function clickNode(page: Page, id: string, shift = false): Promise<
   await title.click({ modifiers: shift ? ['Shift'] : [] });
 }
 
-/** Loads a template from the gallery, confirming the replacement when asked; resolves once the canvas shows it. */
+/** Loads a template from the gallery (opening a folded palette), confirming the replacement when asked; resolves once the canvas shows it. */
 export async function loadTemplate(page: Page, key: string): Promise<void> {
+  const unfold = page.getByTestId('palette-unfold'); // a run folds the palette
+  if (await unfold.count()) await unfold.click();
   await page.getByTestId(`template-${key}`).click();
   const confirm = page.getByTestId('confirm-ok');
   await confirm.waitFor({ timeout: 500 }).then(() => confirm.click(), () => undefined);

@@ -3,8 +3,9 @@
  * run dock's height, collapsed or expanded to full width. Remembered in
  * localStorage. While a run is live the canvas keeps its room: a run folds
  * the palette, and the inspector too where the window is narrower than
- * WIDE_WINDOW; what a run folded opens again when it ends (unless the person
- * opened or folded it themselves meanwhile).
+ * WIDE_WINDOW. When the run ends the inspector it folded opens again (unless
+ * the person opened or folded it meanwhile); the palette stays folded, so the
+ * dashboard keeps its width for reading the results, until it is opened.
  */
 import { defineStore } from 'pinia';
 import { reactive, watch } from 'vue';
@@ -47,9 +48,8 @@ export const useLayout = defineStore('layout', () => {
     /** A run began (live: true) or ended, in a window `width` wide. */
     runLive(live: boolean, width: number) {
       if (live) {
-        const fold = (panel: Panel) => { if (!state[panel]) { state[panel] = true; foldedByRun.add(panel); } };
-        fold('paletteFolded');
-        if (width < WIDE_WINDOW) fold('inspectorFolded');
+        state.paletteFolded = true;
+        if (width < WIDE_WINDOW && !state.inspectorFolded) { state.inspectorFolded = true; foldedByRun.add('inspectorFolded'); }
       } else {
         for (const panel of foldedByRun) state[panel] = false;
         foldedByRun.clear();
