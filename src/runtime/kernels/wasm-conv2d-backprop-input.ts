@@ -6,10 +6,12 @@
  * i = s·q + r, dx[i] = Σ_j dy[q + c_r − j] · W[k0_r + s·j] where
  * k0_r = (r + pad) mod s and c_r = (r + pad − k0_r) / s — a stride-1
  * correlation of dy with the taps k0_r, k0_r + s, … of the filter, reversed,
- * channels swapped. The phases' outputs are then interleaved.
+ * channels swapped. Each phase's output is then written to its rows and
+ * columns of dx by our C kernel, on every wasm thread.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { composeWasm, forwardConv, type ConvGradAttrs, type Shape4, type WasmHeapBackend } from './wasm-compose';
+import { runOwnWasm } from './own-wasm';
+import { composeWasm, forwardConv, heapOffset, type ConvGradAttrs, type Shape4, type WasmHeapBackend } from './wasm-compose';
 
 /** One axis of one phase: which taps, and which part of dy, padded how, gives its outputs. */
 interface Phase {
@@ -43,38 +45,33 @@ export const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   const [n, h, w] = inputShape;
   const [, oh, ow] = dy.shape as [number, number, number, number];
   const { strideHeight: s1, strideWidth: s2 } = info;
-  const q1 = Math.ceil(h / s1);
-  const q2 = Math.ceil(w / s2);
 
   return composeWasm(backend, (step, temp) => {
-    /** dx of one phase (r1, r2), zero-padded to q1 × q2. */
-    const phaseOutput = (r1: number, r2: number): TensorInfo => {
+    /** dx of one phase (r1, r2), [n, ceil((h − r1) / s1), ceil((w − r2) / s2), ci]; undefined where it is all zeros (no taps). */
+    const phaseOutput = (r1: number, r2: number): TensorInfo | undefined => {
       const a = phase(r1, s1, k1, info.padInfo.top, h, oh);
       const b = phase(r2, s2, k2, info.padInfo.left, w, ow);
-      if (a.taps === 0 || b.taps === 0 || a.out === 0 || b.out === 0 || a.from >= a.to || b.from >= b.to) {
-        return step('Fill', {}, { shape: [n, q1, q2, ci], value: 0, dtype: 'float32' });
-      }
+      if (a.taps === 0 || b.taps === 0 || a.out === 0 || b.out === 0 || a.from >= a.to || b.from >= b.to) return undefined;
       const kernel = temp(phaseKernel(backend as WasmHeapBackend, filter, a, b, s1, s2));
       const whole = a.from === 0 && a.to === oh && b.from === 0 && b.to === ow;
       const x = whole ? dy : step('Slice', { x: dy }, { begin: [0, a.from, b.from, 0], size: [n, a.to - a.from, b.to - b.from, co] });
-      const out = step('Conv2D', { x, filter: kernel }, {
+      return step('Conv2D', { x, filter: kernel }, {
         strides: [1, 1], pad: [[0, 0], [a.before, a.after], [b.before, b.after], [0, 0]],
         dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined as never,
       });
-      if (a.out === q1 && b.out === q2) return out;
-      return step('PadV2', { x: out }, { paddings: [[0, 0], [0, q1 - a.out], [0, q2 - b.out], [0, 0]], constantValue: 0 });
     };
 
-    if (s1 === 1 && s2 === 1) return phaseOutput(0, 0);
-    // Interleave: columns within each row phase, then the row phases.
-    const rows = Array.from({ length: s1 }, (_, r1) => {
-      const cols = Array.from({ length: s2 }, (_, r2) => step('Reshape', { x: phaseOutput(r1, r2) }, { shape: [n * q1 * q2, 1, ci] }));
-      const woven = s2 === 1 ? cols[0] : step('Concat', cols, { axis: 1 });
-      return step('Reshape', { x: woven }, { shape: [n * q1, 1, q2 * s2 * ci] });
-    });
-    const all = s1 === 1 ? rows[0] : step('Concat', rows, { axis: 1 });
-    const full = step('Reshape', { x: all }, { shape: [n, q1 * s1, q2 * s2, ci] });
-    return q1 * s1 === h && q2 * s2 === w ? full : step('Slice', { x: full }, { begin: [0, 0, 0, 0], size: [n, h, w, ci] });
+    if (s1 === 1 && s2 === 1) return phaseOutput(0, 0) ?? step('Fill', {}, { shape: [n, h, w, ci], value: 0, dtype: 'float32' });
+    // Each phase's output goes straight to its rows and columns of dx (c/conv2d_scatter_phase.c).
+    const dx = temp((backend as WasmHeapBackend).makeOutput([n, h, w, ci], 'float32'));
+    for (let r1 = 0; r1 < s1; r1++) {
+      for (let r2 = 0; r2 < s2; r2++) {
+        const out = phaseOutput(r1, r2);
+        const [ph, pw] = [Math.ceil((h - r1) / s1), Math.ceil((w - r2) / s2)];
+        runOwnWasm(backend, 'conv2d_scatter_phase', [out ? heapOffset(backend, out) : 0, heapOffset(backend, dx), out ? 0 : 1, n, ph, pw, ci, h, w, r1, r2, s1, s2]);
+      }
+    }
+    return dx;
   });
 };
 
