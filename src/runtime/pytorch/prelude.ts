@@ -997,6 +997,8 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
         log.close()
     if args.checksum:
         print(json.dumps(dict(rank=rank, checksum=weights_checksum(graph))), file=sys.stderr, flush=True)
+    if distributed:
+        dist.barrier()  # no process leaves (destroy_process_group) while rank 0 still writes
     if failure:
         if rank == 0:
             say(f'{prog()}: {failure}{kept()}')
