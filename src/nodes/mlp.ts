@@ -87,8 +87,8 @@ export function defineMlpKind(spec: {
           let h = input;
           for (const layer of layers) {
             h = applyLinear(tf, layer.linear, h);
-            if (layer.bn) h = applyBatchNorm(tf, layer.bn, h, h.shape[0], env);
-            if (layer.relu) h = tf.relu(h);
+            if (layer.bn) h = applyBatchNorm(tf, layer.bn, h, h.shape[0], env, layer.relu);
+            else if (layer.relu) h = tf.relu(h);
           }
           return { output: h };
         },

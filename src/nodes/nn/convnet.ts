@@ -12,8 +12,7 @@ export function buildConvNet(ctx: BuildContext<unknown>, inChannels: number, wid
     let h = x;
     for (const block of blocks) {
       h = applyConv(tf, block.conv, h);
-      if (block.bn) h = applyBatchNorm(tf, block.bn, h, views, env);
-      h = tf.relu(h);
+      h = block.bn ? applyBatchNorm(tf, block.bn, h, views, env, true) : tf.relu(h);
     }
     return tf.mean(h, [1, 2]);
   };

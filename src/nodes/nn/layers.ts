@@ -78,9 +78,10 @@ export function batchNorm(ctx: BuildContext<unknown>, name: string, channels: nu
  * ([V·B, H, W, C] or [V, B, D]): in training, each view is normalized by its
  * own batch statistics and updates the running statistics in turn (momentum
  * 0.1, unbiased variance), exactly as V separate calls of torch.nn.BatchNorm
- * would; in evaluation, the running statistics are used.
+ * would; in evaluation, the running statistics are used. `relu`: a ReLU
+ * follows (fused with it where the backend can).
  */
-export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, env: LayerEnv): Tensor {
+export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, env: LayerEnv, relu = false): Tensor {
   const c = x.shape[x.rank - 1] as number;
   const perView = tf.reshape(x, [views, -1, c]);
   let out: Tensor;
@@ -88,10 +89,11 @@ export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, 
     const gamma = bn.gamma ?? tf.ones([c]);
     const beta = bn.beta ?? tf.zeros([c]);
     out = trainBatchNorm(tf, perView, gamma, beta, (mean, variance) =>
-      updateRunningStats(tf, bn, tf.reshape(mean, [views, c]), tf.reshape(variance, [views, c]), perView.shape[1] as number, env));
+      updateRunningStats(tf, bn, tf.reshape(mean, [views, c]), tf.reshape(variance, [views, c]), perView.shape[1] as number, env), { relu });
   } else {
     const normalized = tf.mul(tf.sub(perView, bn.runningMean), tf.rsqrt(tf.add(bn.runningVar, BN_EPS)));
-    out = bn.gamma && bn.beta ? tf.add(tf.mul(normalized, bn.gamma), bn.beta) : normalized;
+    const affine = bn.gamma && bn.beta ? tf.add(tf.mul(normalized, bn.gamma), bn.beta) : normalized;
+    out = relu ? tf.relu(affine) : affine;
   }
   return tf.reshape(out, x.shape);
 }
@@ -99,10 +101,10 @@ export function applyBatchNorm(tf: Tf, bn: BatchNorm, x: Tensor, views: number, 
 /**
  * Fused training-mode BatchNorm kernels a backend may provide (the wasm
  * backend's, src/runtime/kernels/wasm-batch-norm.ts): the forward
- * {x [V, N, C], gamma, beta} → [y, mean, variance, inv] (attr epsilon), and
- * its gradient {dy, x, mean, inv, gamma} → [dx, dGamma, dBeta], each
- * bit-identical to the composite below. Where a backend has none, the
- * composite runs.
+ * {x [V, N, C], gamma, beta} → [y, mean, variance, inv] (attrs epsilon,
+ * relu), and its gradient {dy, x, mean, inv, gamma, beta} → [dx, dGamma,
+ * dBeta] (attr relu), each bit-identical to the composite below (followed by
+ * tf.relu where relu). Where a backend has none, the composite runs.
  */
 export const BATCH_NORM_TRAIN = 'SiameseBatchNormTrain';
 export const BATCH_NORM_TRAIN_GRAD = 'SiameseBatchNormTrainGrad';
@@ -119,11 +121,17 @@ const hasFusedBatchNorm = (tf: Tf) => !!tf.getKernel(BATCH_NORM_TRAIN, tf.getBac
  * PyTorch's closely, and at batch 4 a run's third step is sensitive enough
  * to tell (the parity harness measured 4.5e-4 apart with ones-products here).
  * The batch statistics go to `onStats` from inside (tfjs disposes a custom
- * op's intermediates when it returns). `fused`: the backend's fused kernels
- * (same values, bit for bit, in fewer passes over x) instead of the composite.
+ * op's intermediates when it returns). `relu`: a ReLU follows. `fused`: the
+ * backend's fused kernels (same values, bit for bit, in fewer passes over x)
+ * instead of the composite; by default wherever the backend has them.
  */
-export function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void, fused = x.size > 0 && hasFusedBatchNorm(tf)): Tensor {
-  if (fused) return fusedTrainBatchNorm(tf, x, gamma, beta, onStats);
+export function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void, { relu = false, fused = x.size > 0 && hasFusedBatchNorm(tf) } = {}): Tensor {
+  if (fused) return fusedTrainBatchNorm(tf, x, gamma, beta, onStats, relu);
+  const y = compositeTrainBatchNorm(tf, x, gamma, beta, onStats);
+  return relu ? tf.relu(y) : y;
+}
+
+function compositeTrainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void): Tensor {
   const [v, n, c] = x.shape as [number, number, number];
   const sumSamples = (t: Tensor) => sumRows(tf, t);
 
@@ -152,15 +160,15 @@ export function trainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, o
   return op(x, gamma, beta);
 }
 
-/** The same op on the backend's fused kernels; x̂ is recomputed from x in the gradient rather than kept. */
-function fusedTrainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void): Tensor {
+/** The same op (and the ReLU after it) on the backend's fused kernels; x̂ and y are recomputed from x in the gradient rather than kept. */
+function fusedTrainBatchNorm(tf: Tf, x: Tensor, gamma: Tensor, beta: Tensor, onStats: (mean: Tensor, variance: Tensor) => void, relu: boolean): Tensor {
   const op = tf.customGrad(((xs: Tensor, g: Tensor, b: Tensor, save: (t: Tensor[]) => void) => {
-    const [y, mean, variance, inv] = tf.engine().runKernel<Tensor[]>(BATCH_NORM_TRAIN, { x: xs, gamma: g, beta: b }, { epsilon: BN_EPS });
+    const [y, mean, variance, inv] = tf.engine().runKernel<Tensor[]>(BATCH_NORM_TRAIN, { x: xs, gamma: g, beta: b }, { epsilon: BN_EPS, relu });
     onStats(mean, variance);
-    save([xs, mean, inv, g]);
+    save([xs, mean, inv, g, b]);
     return {
       value: y,
-      gradFunc: (dy: Tensor, [xk, m, iv, gs]: Tensor[]) => tf.engine().runKernel<Tensor[]>(BATCH_NORM_TRAIN_GRAD, { dy, x: xk, mean: m, inv: iv, gamma: gs }),
+      gradFunc: (dy: Tensor, [xk, m, iv, gs, bs]: Tensor[]) => tf.engine().runKernel<Tensor[]>(BATCH_NORM_TRAIN_GRAD, { dy, x: xk, mean: m, inv: iv, gamma: gs, beta: bs }, { relu }),
     };
   }) as never) as (x: Tensor, g: Tensor, b: Tensor) => Tensor;
   return op(x, gamma, beta);

@@ -8,7 +8,8 @@
  * dx in two more (c/batch_norm_*.c), on every wasm thread. Each makes the
  * composite's float32 operations in its order — the sums in sumRows's blocks
  * (sumRowsPlan) — so the values are the same bit for bit: the PyTorch-parity
- * runs are sensitive to one ulp.
+ * runs are sensitive to one ulp. Attribute relu: the ReLU that follows
+ * (tfjs's Relu, and its gradient dy · step(y)) in the same passes.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { sumRowsPlan } from '../../nodes/nn/layers';
@@ -22,7 +23,7 @@ const rowsPerTask = (c: number) => Math.max(4, Math.ceil(4096 / c));
 
 export const batchNormTrain: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
-  const { epsilon } = attrs as { epsilon: number };
+  const { epsilon, relu } = attrs as { epsilon: number; relu: boolean };
   const [v, n, c] = x.shape as Shape3;
   const wasm = backend as unknown as WasmHeapBackend;
   const at = (t: TensorInfo) => heapOffset(backend, t);
@@ -36,12 +37,13 @@ export const batchNormTrain: KernelFunc = ({ inputs, backend, attrs }) => {
     return step('Rsqrt', { x: step('Add', { a: variance, b: eps }, {}) }, {});
   });
   const y = wasm.makeOutput(x.shape, 'float32');
-  runOwnWasm(backend, 'batch_norm_apply', [at(x), at(mean), at(inv), at(gamma), at(beta), at(y), v, n, c, rowsPerTask(c)]);
+  runOwnWasm(backend, 'batch_norm_apply', [at(x), at(mean), at(inv), at(gamma), at(beta), at(y), v, n, c, relu ? 1 : 0, rowsPerTask(c)]);
   return [y, mean, variance, inv];
 };
 
-export const batchNormTrainGrad: KernelFunc = ({ inputs, backend }) => {
-  const { dy, x, mean, inv, gamma } = inputs as { dy: TensorInfo; x: TensorInfo; mean: TensorInfo; inv: TensorInfo; gamma: TensorInfo };
+export const batchNormTrainGrad: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { dy, x, mean, inv, gamma, beta } = inputs as Record<'dy' | 'x' | 'mean' | 'inv' | 'gamma' | 'beta', TensorInfo>;
+  const relu = (attrs as { relu: boolean }).relu ? 1 : 0;
   const [v, n, c] = x.shape as Shape3;
   const wasm = backend as unknown as WasmHeapBackend;
   const at = (t: TensorInfo) => heapOffset(backend, t);
@@ -56,9 +58,9 @@ export const batchNormTrainGrad: KernelFunc = ({ inputs, backend }) => {
     const allPartials = temp(wasm.makeOutput([all.blocks, 2, c], 'float32'));
     const viewPartials = temp(wasm.makeOutput([v, view.blocks, 2, c], 'float32'));
     const viewSums = temp(wasm.makeOutput([v, 2, c], 'float32'));
-    runOwnWasm(backend, 'batch_norm_grad_sums', [at(dy), at(x), at(mean), at(inv), at(gamma), at(allPartials), at(viewPartials), v, n, c, all.block, all.blocks, allRuns, view.block, view.blocks, viewRuns]);
+    runOwnWasm(backend, 'batch_norm_grad_sums', [at(dy), at(x), at(mean), at(inv), at(gamma), at(beta), at(allPartials), at(viewPartials), v, n, c, relu, all.block, all.blocks, allRuns, view.block, view.blocks, viewRuns]);
     runOwnWasm(backend, 'batch_norm_grad_finish', [at(allPartials), at(viewPartials), at(dBeta), at(dGamma), at(viewSums), v, c, all.blocks, 0, view.blocks, v > 1 ? 1 : 0]);
-    runOwnWasm(backend, 'batch_norm_grad_input', [at(dy), at(x), at(mean), at(inv), at(gamma), at(viewSums), at(dx), v, n, c, rowsPerTask(c)]);
+    runOwnWasm(backend, 'batch_norm_grad_input', [at(dy), at(x), at(mean), at(inv), at(gamma), at(beta), at(viewSums), at(dx), v, n, c, relu, rowsPerTask(c)]);
     return dx;
   });
   return [dx, dGamma, dBeta];

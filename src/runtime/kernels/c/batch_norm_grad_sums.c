@@ -4,7 +4,9 @@
  * it and d = dy · γ:
  *   over all views·n rows:  Σ dy and Σ dy·x̂  (→ dβ, dγ),
  *   over each view's n rows: Σ d and Σ d·x̂   (→ the mean terms of dx),
- * each as sumRows (src/nodes/nn/layers.ts) makes it with tfjs's batched
+ * where relu = 1 (a ReLU followed the BatchNorm) dy is first multiplied by
+ * tfjs's step of the output y = x̂·γ + β, recomputed (1 where y > 0, 0 where
+ * y ≤ 0, NaN where NaN), as tfjs's ReLU gradient does; each as sumRows (src/nodes/nn/layers.ts) makes it with tfjs's batched
  * products by rows of ones: blocks of `block` consecutive rows, each summed
  * in runs of 48 (a float32 running sum per run, added to the block's total,
  * then + 0: batch_matmul_blocked.c's rounding), or, where tfjs's product has
@@ -21,10 +23,19 @@
 #define RUN 48
 #define GROUP 64
 
-/* Σ over rows [r0, r1) of p and p·x̂ for 4 channels, where p = dy (scale 0) or dy·γ. */
-static void sum4(const float *dy, const float *x, const float *mean, const float *inv, const float *gamma, int use_gamma,
+/* dy times tfjs's step of y: 1 where y > 0, 0 where y ≤ 0, y (NaN) otherwise. */
+static v128_t relu_grad(v128_t dy, v128_t y) {
+  const v128_t zero = wasm_f32x4_splat(0.f), one = wasm_f32x4_splat(1.f);
+  const v128_t step = wasm_v128_bitselect(one, wasm_v128_bitselect(zero, y, wasm_f32x4_le(y, zero)), wasm_f32x4_gt(y, zero));
+  return wasm_f32x4_mul(dy, step);
+}
+
+static float relu_grad1(float dy, float y) { return dy * (y > 0.f ? 1.f : y <= 0.f ? 0.f : y); }
+
+/* Σ over rows [r0, r1) of p and p·x̂ for 4 channels, where p = dy or dy·γ (use_gamma), dy through the ReLU's gradient first (relu). */
+static void sum4(const float *dy, const float *x, const float *mean, const float *inv, const float *gamma, const float *beta, int use_gamma, int relu,
                  int n, int c, int j, int r0, int r1, int runs, float *out) {
-  const v128_t zero = wasm_f32x4_splat(0.f), g = use_gamma ? wasm_v128_load(gamma + j) : zero;
+  const v128_t zero = wasm_f32x4_splat(0.f), g = wasm_v128_load(gamma + j), be = wasm_v128_load(beta + j);
   v128_t total_p = zero, total_px = zero;
   int v = r0 / n, next = (v + 1) * n;
   v128_t m = wasm_v128_load(mean + v * c + j), iv = wasm_v128_load(inv + v * c + j);
@@ -37,7 +48,9 @@ static void sum4(const float *dy, const float *x, const float *mean, const float
         m = wasm_v128_load(mean + v * c + j), iv = wasm_v128_load(inv + v * c + j);
       }
       const v128_t xhat = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + i * c + j), m), iv);
-      const v128_t d = wasm_v128_load(dy + i * c + j), p = use_gamma ? wasm_f32x4_mul(d, g) : d;
+      const v128_t d0 = wasm_v128_load(dy + i * c + j);
+      const v128_t d = relu ? relu_grad(d0, wasm_f32x4_add(wasm_f32x4_mul(xhat, g), be)) : d0;
+      const v128_t p = use_gamma ? wasm_f32x4_mul(d, g) : d;
       sp = wasm_f32x4_add(sp, p);
       spx = wasm_f32x4_add(spx, wasm_f32x4_mul(p, xhat));
     }
@@ -54,9 +67,9 @@ static void sum4(const float *dy, const float *x, const float *mean, const float
 }
 
 /* The same for one channel. */
-static void sum1(const float *dy, const float *x, const float *mean, const float *inv, const float *gamma, int use_gamma,
+static void sum1(const float *dy, const float *x, const float *mean, const float *inv, const float *gamma, const float *beta, int use_gamma, int relu,
                  int n, int c, int j, int r0, int r1, int runs, float *out) {
-  const float g = use_gamma ? gamma[j] : 0.f;
+  const float g = gamma[j];
   float total_p = 0.f, total_px = 0.f;
   for (int k0 = r0; k0 < r1;) {
     const int k1 = runs ? (k0 + RUN < r1 ? k0 + RUN : r1) : r1;
@@ -64,7 +77,8 @@ static void sum1(const float *dy, const float *x, const float *mean, const float
     for (int i = k0; i < k1; i++) {
       const int v = i / n;
       const float xhat = (x[i * c + j] - mean[v * c + j]) * inv[v * c + j];
-      const float p = use_gamma ? dy[i * c + j] * g : dy[i * c + j];
+      const float d = relu ? relu_grad1(dy[i * c + j], xhat * g + beta[j]) : dy[i * c + j];
+      const float p = use_gamma ? d * g : d;
       sp += p;
       spx += p * xhat;
     }
@@ -80,8 +94,8 @@ static void sum1(const float *dy, const float *x, const float *mean, const float
   out[c] = total_px;
 }
 
-void batch_norm_grad_sums(const float *dy, const float *x, const float *mean, const float *inv, const float *gamma,
-                          float *all, float *per_view, int views, int n, int c,
+void batch_norm_grad_sums(const float *dy, const float *x, const float *mean, const float *inv, const float *gamma, const float *beta,
+                          float *all, float *per_view, int views, int n, int c, int relu,
                           int all_block, int all_blocks, int all_runs, int view_block, int view_blocks, int view_runs,
                           int part, int parts) {
   const int groups = (c + GROUP - 1) / GROUP, tasks = (all_blocks + views * view_blocks) * groups;
@@ -96,7 +110,7 @@ void batch_norm_grad_sums(const float *dy, const float *x, const float *mean, co
       const int v = (b - all_blocks) / view_blocks, k = (b - all_blocks) % view_blocks;
       r0 = v * n + k * view_block, r1 = r0 + view_block, runs = view_runs, use_gamma = 1, out = per_view + (v * view_blocks + k) * 2 * c;
     }
-    for (int j = j0; j < j4; j += 4) sum4(dy, x, mean, inv, gamma, use_gamma, n, c, j, r0, r1, runs, out + j);
-    for (int j = j4; j < j1; j++) sum1(dy, x, mean, inv, gamma, use_gamma, n, c, j, r0, r1, runs, out + j);
+    for (int j = j0; j < j4; j += 4) sum4(dy, x, mean, inv, gamma, beta, use_gamma, relu, n, c, j, r0, r1, runs, out + j);
+    for (int j = j4; j < j1; j++) sum1(dy, x, mean, inv, gamma, beta, use_gamma, relu, n, c, j, r0, r1, runs, out + j);
   }
 }
