@@ -118,7 +118,7 @@ describe('the editor while a run is live', () => {
     await stopRun(page);
   }, 240_000);
 
-  it('the strip says when kNN runs, periodic (capped in the browser) and final (the document\'s sizes)', async () => {
+  it('the strip says when kNN runs and on how many images, periodic and final, the document\'s sizes within the browser\'s cap', async () => {
     const { page } = studio;
     await page.setViewportSize({ width: 1600, height: 1000 });
     await loadTemplate(page, 'simsiam');
@@ -138,10 +138,12 @@ describe('the editor while a run is live', () => {
       if (text.startsWith('kNN') && !said.includes(text)) said.push(text);
       return status(page);
     }, { timeout: 180_000, interval: 100 }).toBe('completed');
+    // The document's 500 bank images; its 1,500 queries capped at the browser's 1,000 (the panel says so).
     expect(said).toEqual([
-      'kNN on 1,000 test images against 500 train images (step 2; the document\'s sizes at the end)…',
-      'kNN on 1,500 test images against 500 train images: the final evaluation (step 4)…',
+      'kNN on 1,000 test images against 500 train images (step 2)…',
+      'kNN on 1,000 test images against 500 train images: the final evaluation (step 4)…',
     ]);
+    expect(await page.getByTestId('training-eval-cap').textContent()).toBe('In the browser kNN looks at most 2,000 bank and 1,000 query images; the CLI at these sizes.');
     expect(await page.getByTestId('chart-knn').getAttribute('data-points')).toBe('2');
     expect(await page.getByTestId('train-message').textContent()).toBe('Training completed.');
   }, 240_000);

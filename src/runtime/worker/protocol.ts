@@ -4,15 +4,15 @@ import type { CheckpointFiles } from '../checkpoint';
 import type { ImageFile } from '../data/image-folder';
 import type { StepMetrics } from '../program';
 
-/** Periodic evaluations in the browser look at most this far (the whole 10k split takes a minute on 2 cores); the final one uses the document's sizes. */
-export const PERIODIC_EVAL_CAP = { bank: 2000, queries: 1000 } as const;
+/** kNN in the browser looks at most this far (the whole 10k split, as bank and as queries, takes a minute on 2 cores); the CLI takes the document's sizes. */
+export const EVAL_CAP = { bank: 2000, queries: 1000 } as const;
 
 export interface RunSettings {
   steps: number;
   batchSize: number;
   backend: BackendChoice;
   seed: number;
-  /** kNN evaluation every N steps (at most 2,000 bank / 1,000 queries) and at the last step (the document's sizes); 0: none. */
+  /** kNN evaluation every N steps and at the last step (0: none), on at most EVAL_CAP's sizes. */
   evalEvery: number;
   /** A checkpoint goes to the page after step 1 and every N steps (to continue elsewhere after a failure). */
   checkpointEvery: number;
@@ -33,7 +33,7 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'encoder'; format: EncoderFormat };
+  | { type: 'encoder-files'; format: EncoderFormat };
 
 /** safetensors: encoder.safetensors (PyTorch names and layout); tfjs: model.json + weights.bin (a LayersModel). */
 export type EncoderFormat = 'safetensors' | 'tfjs';
@@ -43,7 +43,7 @@ export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'backend'; name: string; reason: string; /** wasm threads: the fewer of XNNPACK's pool and our kernels'. */ threads?: number }
   | { type: 'step'; metrics: StepMetrics; totalSteps: number; numTensors: number }
-  /** An evaluation begins (it takes seconds): `queries` test images against a bank of `bank` train images; the final one on the document's sizes. */
+  /** An evaluation begins (it takes seconds): `queries` test images against a bank of `bank` train images: every N steps, and a final one at the last step. */
   | { type: 'evaluating'; step: number; queries: number; bank: number; final: boolean }
   | { type: 'eval'; step: number; knnTop1: number }
   | { type: 'done'; reason: 'completed' | 'stopped' }
@@ -52,4 +52,4 @@ export type FromWorker =
   /** The preview: the originals and each view, [1 + V, N, H, W, C] values in 0..1. */
   | { type: 'preview'; pixels: Float32Array; shape: number[] }
   | { type: 'failed'; message: string; step?: number; deviceLost?: boolean }
-  | { type: 'encoder'; files: FileOut[]; message?: string };
+  | { type: 'encoder-files'; files: FileOut[]; message?: string };

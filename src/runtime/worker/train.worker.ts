@@ -4,9 +4,8 @@
  * start/pause/resume/stop and receives metrics (protocol.ts).
  */
 import { version_core } from '@tensorflow/tfjs-core';
-import { parseGraph, type GraphDoc } from '../../graph';
-import { validate } from '../../nodes';
-import { augmentViews } from '../../nodes/nn/augment-ops';
+import { assertNever, parseGraph, type GraphDoc } from '../../graph';
+import { catalog, validate } from '../../nodes';
 import { Rng } from '../../nodes/nn/rng';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../checkpoint';
 import { head, type Dataset } from '../data/dataset';
@@ -16,7 +15,7 @@ import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
 import { loadTfBrowser, softwareRenderers, wasmThreads } from '../tf/browser';
 import { datasetFor } from './data';
-import { PERIODIC_EVAL_CAP, type DataInput, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
+import { EVAL_CAP, type DataInput, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 let program: TrainingProgram | undefined;
@@ -26,12 +25,15 @@ let wake: (() => void) | undefined;
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
-  if (message.type === 'start') void run(message.doc, message.settings, message.data, message.resume);
-  else if (message.type === 'preview') void preview(message.doc, message.data, message.seed);
-  else if (message.type === 'pause') paused = true;
-  else if (message.type === 'resume') { paused = false; wake?.(); }
-  else if (message.type === 'stop') { stopped = true; paused = false; wake?.(); }
-  else if (message.type === 'encoder') void sendEncoder(message.format);
+  switch (message.type) {
+    case 'start': return void run(message.doc, message.settings, message.data, message.resume);
+    case 'preview': return void preview(message.doc, message.data, message.seed);
+    case 'pause': paused = true; return;
+    case 'resume': paused = false; wake?.(); return;
+    case 'stop': stopped = true; paused = false; wake?.(); return;
+    case 'encoder-files': return void sendEncoder(message.format);
+    default: assertNever(message, 'message to the worker');
+  }
 };
 
 async function run(text: string, settings: RunSettings, data: DataInput | undefined, resume?: CheckpointFiles) {
@@ -69,7 +71,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
       }
       if (settings.evalEvery > 0 && metrics.step % settings.evalEvery === 0 && metrics.step < settings.steps) await evaluate(program, dataset, metrics.step, false);
     }
-    // The final evaluation, on the document's sizes, where evaluations are on.
+    // The final evaluation, where evaluations are on.
     if (!stopped && settings.evalEvery > 0) await evaluate(program, dataset, program.stepsDone, true);
     post({ type: 'done', reason: stopped ? 'stopped' : 'completed' });
   } catch (e) {
@@ -80,12 +82,11 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
   }
 }
 
-/** kNN top-1, as the CLI computes it; the page is told first what it evaluates, since it takes a while. */
+/** kNN top-1 on the document's sizes up to the browser's cap; the page is told first what it evaluates, since it takes a while. */
 async function evaluate(program: TrainingProgram, dataset: Dataset, step: number, final: boolean) {
   const { bankSize, querySize } = program.settings.evaluation;
-  let bank = head(dataset.train, bankSize).count;
-  let queries = head(dataset.test, querySize).count;
-  if (!final) [bank, queries] = [Math.min(bank, PERIODIC_EVAL_CAP.bank), Math.min(queries, PERIODIC_EVAL_CAP.queries)];
+  const bank = Math.min(head(dataset.train, bankSize).count, EVAL_CAP.bank);
+  const queries = Math.min(head(dataset.test, querySize).count, EVAL_CAP.queries);
   post({ type: 'evaluating', step, queries, bank, final });
   post({ type: 'eval', step, knnTop1: (await program.evaluate({ bank, queries })).knnTop1 });
 }
@@ -95,9 +96,10 @@ async function preview(text: string, data: DataInput | undefined, seed: number) 
   try {
     const parsed = parseGraph(text);
     if (!parsed.ok) throw new Error(parsed.errors[0].message);
-    const augment = parsed.doc.nodes.find((n) => n.type === 'augment');
-    const params = augment && validate(parsed.doc).params.get(augment.id) as { size: number; views: Parameters<typeof augmentViews>[3] } | undefined;
-    if (!params) throw new Error('the graph has no valid augment node to preview');
+    const v = validate(parsed.doc);
+    const augment = parsed.doc.nodes.find((n) => v.traits.get(n.id)?.augment && v.params.has(n.id));
+    const role = augment && v.traits.get(augment.id)!.augment!;
+    if (!augment || !role) throw new Error('the graph has no valid augment node to preview');
     const tf = await loadTfBrowser();
     if (!(await tf.setBackend('wasm')) && !(await tf.setBackend('cpu'))) throw new Error('no CPU backend for the preview');
     const { dataset } = await datasetFor(parsed.doc, data, import.meta.env.BASE_URL);
@@ -106,8 +108,14 @@ async function preview(text: string, data: DataInput | undefined, seed: number) 
     const per = train.height * train.width * train.channels;
     const out = tf.tidy(() => {
       const images = tf.tensor4d(Float32Array.from(train.images.subarray(0, n * per), (v) => v / 255), [n, train.height, train.width, train.channels]);
-      const views = augmentViews(tf, images, params.size, params.views, new Rng(seed));
-      const originals = tf.expandDims(tf.image.resizeBilinear(images, [params.size, params.size]), 0);
+      // the augment node's own forward, alone: it has no weights
+      const noWeights = () => { throw new Error('an augment node has no weights'); };
+      const node = catalog.get(augment.type)!.build!({
+        tf, id: augment.id, params: v.params.get(augment.id), inputs: v.shapes.get(augment.id)?.inputs ?? {}, rng: new Rng(0), param: noWeights, buffer: noWeights,
+      });
+      const batch = tf.expandDims(images, 0);
+      const views = node.forward({ [role.input]: batch }, { mode: 'train', rng: new Rng(seed), batch, assign: () => {} })[role.output];
+      const originals = tf.expandDims(tf.image.resizeBilinear(images, [views.shape[2]!, views.shape[3]!]), 0);
       return tf.clipByValue(tf.concat([originals, views]), 0, 1);
     });
     const pixels = (await out.data()) as Float32Array;
@@ -124,17 +132,19 @@ async function preview(text: string, data: DataInput | undefined, seed: number) 
  * while still depending on the weights (a constant loss would have no gradient).
  */
 function nanViews(doc: GraphDoc, batch: number, tf: Awaited<ReturnType<typeof loadTfBrowser>>): Overrides {
-  const shapes = validate(doc).shapes;
-  return new Map(doc.nodes.filter((n) => n.type === 'augment').map((n) => {
-    const views = shapes.get(n.id)?.outputs.views;
+  const { shapes, traits } = validate(doc);
+  return new Map(doc.nodes.flatMap((n) => {
+    const role = traits.get(n.id)?.augment;
+    if (!role) return [];
+    const views = shapes.get(n.id)?.outputs[role.output];
     const dims = views?.kind === 'tensor' ? views.dims.map((d) => (d === 'B' ? batch : d)) : [];
-    return [n.id, { views: tf.fill(dims, Number.NaN) }];
+    return [[n.id, { [role.output]: tf.fill(dims, Number.NaN) }]];
   }));
 }
 
 /** The encoder's files: the last good weights, also after a failed step. */
 async function sendEncoder(format: EncoderFormat) {
-  if (!program) return post({ type: 'encoder', files: [], message: 'nothing trained yet' });
+  if (!program) return post({ type: 'encoder-files', files: [], message: 'nothing trained yet' });
   let files: FileOut[];
   if (format === 'safetensors') {
     files = [{ name: 'encoder.safetensors', bytes: encodeSafetensors(await encoderTensors(program), { format: 'siamese-studio encoder', steps: String(program.stepsDone) }) }];
@@ -142,5 +152,5 @@ async function sendEncoder(format: EncoderFormat) {
     const model = await encoderModel(program, version_core);
     files = [{ name: 'model.json', bytes: new TextEncoder().encode(model.modelJson) }, { name: 'weights.bin', bytes: model.weightsBin }];
   }
-  post({ type: 'encoder', files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
+  post({ type: 'encoder-files', files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
 }
