@@ -6,7 +6,7 @@
  * first, so it is never resumed by mistake); a resumed run keeps the metrics
  * up to its checkpoint's step and drops what a killed run logged after it.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { STATE_FILE } from './checkpoint-dir';
 import { CliError } from './io';
@@ -46,9 +46,10 @@ export function checkRunFolder(out: string, options: { resumingHere: boolean; fo
  * `out` that this run continues from (undefined for a new run, or a resume
  * written elsewhere); `flag` names the folder's flag in errors.
  */
-export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string }): void {
+export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string }): () => void {
   checkRunFolder(out, { resumingHere: options.resumedHere !== undefined, force: options.force, flag: options.flag });
   makeDir(out);
+  const release = lockRunFolder(out, options.flag);
   writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1 })}\n`);
   for (const dir of [out, join(out, 'encoder'), join(out, CHECKPOINT_DIR)]) removeTemporaries(dir);
   const metrics = join(out, METRICS_FILE);
@@ -59,6 +60,44 @@ export function prepareRunFolder(out: string, options: { resumedHere?: number; f
     writeFileAtomic(metrics, '');
   } else {
     writeFileAtomic(metrics, metricsUpTo(metrics, options.resumedHere));
+  }
+  return release;
+}
+
+const LOCK_FILE = '.lock';
+
+/**
+ * One writer per run folder: two runs (a run and its resume started beside
+ * it) would interleave their metrics and checkpoints. The lock file holds the
+ * writer's pid; one whose process is gone (killed, or a second Ctrl-C) is
+ * stale and taken over. Returns the release.
+ */
+function lockRunFolder(out: string, flag: string): () => void {
+  const file = join(out, LOCK_FILE);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => tryUnlink(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError(file, e);
+      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new CliError(`${flag} ${out}: another siamese-studio train (pid ${pid}) is writing this run folder; wait for it or stop it first`);
+      }
+      tryUnlink(file); // stale: its writer is gone
+    }
+  }
+  throw new CliError(`${flag} ${out}: could not take the run folder's lock (${file})`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -116,13 +116,11 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   };
   const total = program.totalSteps;
   const first = program.stepsDone;
-  if (target) {
-    prepareRunFolder(target.out, { resumedHere: target.resumingHere ? first : undefined, force: opts.force, flag: target.flag });
-    writeFileAtomic(join(target.out, 'graph.json'), ctx.doc);
-  }
+  const release = target ? prepareRunFolder(target.out, { resumedHere: target.resumingHere ? first : undefined, force: opts.force, flag: target.flag }) : undefined;
+  if (target) writeFileAtomic(join(target.out, 'graph.json'), ctx.doc);
   if (ctx.changes.length) emit({ resumedAt: first, graphChanges: ctx.changes });
   if (!opts.jsonl) {
-    io.err(`training "${program.doc.name}" on ${ctx.dataset.name} (${ctx.dataset.train.count} images): ${total} steps × batch ${program.settings.batchSize}, backend ${ctx.backend} (${ctx.backendReason})${first ? `, resuming at step ${first}` : ''}`);
+    io.err(`training "${program.doc.name}" on ${ctx.dataset.name} (${ctx.dataset.train.count} images): ${total} steps × batch ${program.settings.batchSize}, backend ${ctx.backend} (${ctx.backendReason})${first ? `, continuing after step ${first}` : ''}`);
   }
   const bar = !opts.jsonl && process.stderr.isTTY ? new ProgressBar(total) : undefined;
   let interrupted = false;
@@ -193,6 +191,7 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   } finally {
     process.off('SIGINT', onSigint);
     bar?.finish();
+    release?.();
   }
   if (failure) {
     io.err(`siamese-studio: ${failure}${keptNote()}`);
