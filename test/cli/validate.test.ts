@@ -96,7 +96,7 @@ describe('siamese-studio export-pytorch', () => {
     const out = join(dir, 'train.py');
     const ok = await cli('export-pytorch', 'templates/simsiam.json', '-o', out);
     expect(ok).toMatchObject({ code: 0, stderr: `wrote ${out}\n` });
-    expect(readFileSync(out, 'utf8')).toMatch(/^#!\/usr\/bin\/env python3\n"""SimSiam/);
+    expect(readFileSync(out, 'utf8')).toMatch(/^#!\/usr\/bin\/env python3\nr"""A training script exported by Siamese Studio from the graph document\n"SimSiam" /);
     const doc = template('simsiam');
     doc.edges = doc.edges.filter((e) => e.to.node !== 'enc');
     const bad = await cli('export-pytorch', file('bad-export.json', serializeGraph(doc)), '-o', join(dir, 'x.py'));
