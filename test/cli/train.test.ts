@@ -79,8 +79,9 @@ describe('siamese-studio train outputs', () => {
   }, 120_000);
 
   it('Ctrl-C stops after the current step and writes a checkpoint; --resume continues with identical losses', async () => {
-    const graph = tinyFile('resume');
-    const args = [graph, '--data', 'fashion-mnist', '--steps', '1000', '--batch', '16', '--backend', 'wasm', '--jsonl'];
+    // The probe rank only at the end: three runs of 100 steps stay short.
+    const graph = tinyFile('resume', (d) => { d.training.evaluation.rankEverySteps = 1000; });
+    const args = [graph, '--data', 'fashion-mnist', '--steps', '100', '--batch', '16', '--backend', 'wasm', '--jsonl'];
     const whole = lines((await train(...args)).stdout).filter((x) => !x.done);
     const out = join(dir, 'interrupted');
     const child = spawn(process.execPath, [bin, 'train', ...args, '--out', out], { cwd: root });
@@ -100,7 +101,7 @@ describe('siamese-studio train outputs', () => {
     expect(done).toMatchObject({ done: true, interrupted: true });
     const stoppedAt = done.steps as number;
     expect(stoppedAt).toBeGreaterThanOrEqual(3);
-    expect(stoppedAt).toBeLessThan(1000);
+    expect(stoppedAt).toBeLessThan(100);
     expect(JSON.parse(readFileSync(join(out, 'checkpoint', 'state.json'), 'utf8')).completed).toBe(stoppedAt);
 
     const resumed = await train(...args, '--resume', out);
@@ -109,7 +110,7 @@ describe('siamese-studio train outputs', () => {
     expect(rest.map((x) => x.step)).toEqual(whole.slice(stoppedAt).map((x) => x.step));
     expect(rest.map((x) => x.loss)).toEqual(whole.slice(stoppedAt).map((x) => x.loss));
     expect(lines(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).filter((x) => !x.done).map((x) => x.step)).toEqual(whole.map((x) => x.step));
-  }, 180_000);
+  }, 300_000);
 
   it('a non-finite loss or state stops training with a message and keeps the last good checkpoint', async () => {
     const graph = tinyFile('explode', (d) => { d.training.optimizer = { type: 'sgd', lr: 100, momentum: 0.9, nesterov: false, weightDecay: 1 }; d.training.schedule.decay = 'constant'; });
