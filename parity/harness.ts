@@ -58,6 +58,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphDoc } from '../src/graph';
+import { validate } from '../src/nodes';
+import { dimOf } from '../src/nodes/build';
 import { Rng } from '../src/nodes/nn/rng';
 import type { Dataset } from '../src/runtime/data/dataset';
 import { gatherImages } from '../src/runtime/data/sampler';
@@ -137,14 +139,17 @@ async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: 
     return out;
   };
   try {
-    const augment = doc.nodes.find((n) => n.type === 'augment')!;
-    const views = (augment.params.views as unknown[]).length;
+    // the augment node, found by its role: its views are replaced by fixed ones
+    const v = validate(doc);
+    const augment = doc.nodes.find((n) => v.traits.get(n.id)?.augment)!;
+    const port = v.traits.get(augment.id)!.augment!.output;
+    const views = dimOf(v.shapes.get(augment.id)!.outputs[port], 0);
     const { train } = dataset;
     const per = train.height * train.width * train.channels;
     const images = gatherImages(train.images, per, Uint32Array.from({ length: views * batch }, (_, i) => i));
     const viewShape = [views, batch, train.height, train.width, train.channels];
     const fixed = tf.tensor(images, viewShape);
-    const overrides = new Map([[augment.id, { views: fixed }]]);
+    const overrides = new Map([[augment.id, { [port]: fixed }]]);
     writeFileSync(join(dir, 'views.safetensors'), encodeSafetensors({ views: { data: images, shape: viewShape } }));
     writeFileSync(join(dir, 'init.safetensors'), encodeSafetensors(await tensors(program.variables())));
     writeFileSync(join(dir, 'train.py'), exportPytorch(doc));

@@ -17,7 +17,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** A file system error in words, with its code. */
-export function fsReason(e: unknown): string {
+function fsReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   if (code && REASONS[code]) return `${REASONS[code]} (${code})`;
   return code ?? (e as Error).message;
@@ -32,7 +32,7 @@ export class WriteError extends CliError {
 
 /** The suffix of temporary files; leftovers of a killed run match TEMP. */
 const tempOf = (path: string) => `${path}.tmp-${process.pid}`;
-export const TEMP = /\.tmp-\d+$/;
+const TEMP = /\.tmp-\d+$/;
 
 /** Writes a whole file: to a temporary name, fsync, then rename over `path`. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

@@ -1,6 +1,7 @@
 /** The document layer: format, parsing, validation. Imports no Vue, no Rete, no tfjs. */
 export * from './algorithms';
 export * from './kinds';
+export * from './never';
 export * from './params';
 export * from './parse';
 export * from './problems';

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { describeValue, formatPath, type Problem, type ProblemCode } from './problems';
 
 /** The value at `path` inside `root`, reading own properties only. */
-export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = root;
   for (const key of path) {
     if (v === null || typeof v !== 'object' || !Object.prototype.hasOwnProperty.call(v, key)) return undefined;
@@ -15,7 +15,7 @@ export function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 const list = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
 
 /** The sentence for one issue; `input` is what was parsed, to say what was got. */
-export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
+function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
   const got = valueAt(input, issue.path);
   switch (issue.code) {
     case 'invalid_type':

@@ -68,18 +68,48 @@ export interface InferResult {
   problems?: LocalProblem[];
 }
 
-/** Roles the validator reasons with (gradient flow, EMA pairs, collapse warnings). */
+/** A module's tensor ports: it is applied view by view from `input` to `output` (its weights ports are WEIGHTS_PORT). */
+export interface ModuleRole {
+  input: string;
+  output: string;
+}
+
+/**
+ * Roles a node plays, declared by its kind: the validator reasons with them
+ * (gradient flow, EMA pairs, collapse warnings) and the runtime, the monitors
+ * and the exporters find nodes and ports by them, never by type or port names.
+ */
 export interface NodeTraits {
   /** Holds trainable weights; takes `weights` from an `ema` to become a target. */
-  module?: boolean;
+  module?: ModuleRole;
+  /** The backbone: the first trainable one's features are what kNN, the probe set and weight export use. */
+  encoder?: boolean;
+  /** Its module output is the embedding z whose collapse the metrics watch (the first trainable one; else the last trainable module's). */
+  embedding?: boolean;
   /** Identity forward, no gradient backward. */
   stopsGradient?: boolean;
   /** The predictor of BYOL/SimSiam: without one the graph is likely to collapse. */
   predictor?: boolean;
-  /** A training objective; the graph's loss is the sum of these. */
-  loss?: boolean;
+  /** A training objective: the scalar on its `output` port; the graph's loss is the sum of these. */
+  loss?: { output: string };
   /** The port keys of a loss's two sides. */
   lossSides?: { prediction: string; target: string };
+  /** Makes the views: `input` one batch, `output` the view stack a run may replace with fixed views (parity, fault injection). */
+  augment?: { input: string; output: string };
+  /** A source of image batches, given on `output`. */
+  dataset?: { output: string };
+}
+
+/**
+ * A kind's traits: fixed, or from a node's params. The function gets the
+ * params after the kind's schema, or undefined where they fail it (the graph
+ * then has an error already; say what the node is regardless of its params).
+ */
+export type KindTraits<P> = NodeTraits | ((params: P | undefined) => NodeTraits);
+
+/** The traits of a node of `kind` with these params (see KindTraits). */
+export function traitsOf<P>(kind: KindSpec<P>, params: P | undefined): NodeTraits {
+  return typeof kind.traits === 'function' ? kind.traits(params) : kind.traits;
 }
 
 export type NodeGroup = 'Data' | 'Augment' | 'Modules' | 'Gradient flow' | 'Loss';
@@ -95,7 +125,7 @@ export interface KindSpec<P = unknown> {
   inputs: readonly PortSpec[];
   outputs: readonly PortSpec[];
   params: z.ZodType<P>;
-  traits: NodeTraits;
+  traits: KindTraits<P>;
   infer(ctx: InferContext<P>): InferResult;
 }
 

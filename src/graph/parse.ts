@@ -30,8 +30,8 @@ export function parseGraph(input: string | unknown, options: ParseOptions = {}):
   try {
     return parseUnsafe(input, options);
   } catch (e) {
-    // Every known failure is reported above; this is the last line of "never throws".
-    return fail('structure', `could not be read: ${e instanceof Error ? e.message : String(e)}`);
+    // Every known failure is reported above; this is the last line of "never throws", and a bug when reached.
+    return fail('internal-error', `could not be read: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

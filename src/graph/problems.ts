@@ -18,6 +18,8 @@ export type ProblemCode =
   | 'bad-version'
   | 'migration-failed'
   | 'structure'
+  // a bug in the parser, not a verdict on the input (parseGraph still never throws)
+  | 'internal-error'
   // a readable document with errors (CLI exit 1)
   | 'duplicate-id'
   | 'duplicate-edge-id'

@@ -11,19 +11,21 @@
  *   watching it collapse is a feature.
  */
 import { reachable } from './algorithms';
-import { WEIGHTS_PORT, type KindSpec } from './kinds';
+import { WEIGHTS_PORT, type KindSpec, type NodeTraits } from './kinds';
 import type { Problem } from './problems';
 import type { GraphEdge } from './schema';
 
 interface FlowInput {
   index: Map<string, number>;
   kinds: Map<string, KindSpec>;
+  /** Per node id: its traits (for its params). */
+  traits: Map<string, NodeTraits>;
   wires: GraphEdge[];
   /** wire into "node\0port" */
   incoming: Map<string, GraphEdge>;
 }
 
-export function checkGradientFlow({ index, kinds, wires, incoming }: FlowInput): Problem[] {
+export function checkGradientFlow({ index, kinds, traits, wires, incoming }: FlowInput): Problem[] {
   const problems: Problem[] = [];
   const tensorPreds = new Map<string, string[]>();
   for (const w of wires) {
@@ -31,9 +33,9 @@ export function checkGradientFlow({ index, kinds, wires, incoming }: FlowInput):
     tensorPreds.set(w.to.node, [...(tensorPreds.get(w.to.node) ?? []), w.from.node]);
   }
   // Backprop walks tensor wires upstream and stops at a stop-gradient node.
-  const gradStep = (id: string) => (kinds.get(id)?.traits.stopsGradient ? [] : (tensorPreds.get(id) ?? []));
+  const gradStep = (id: string) => (traits.get(id)?.stopsGradient ? [] : (tensorPreds.get(id) ?? []));
   const anyStep = (id: string) => tensorPreds.get(id) ?? [];
-  const isModule = (id: string) => kinds.get(id)?.traits.module === true;
+  const isModule = (id: string) => traits.get(id)?.module !== undefined;
   const isEmaTarget = (id: string) => isModule(id) && incoming.has(`${id}\u0000${WEIGHTS_PORT}`);
   const isTrainable = (id: string) => isModule(id) && !isEmaTarget(id);
   const where = (id: string) => `nodes[${index.get(id)}]`;
@@ -44,7 +46,7 @@ export function checkGradientFlow({ index, kinds, wires, incoming }: FlowInput):
     return new Set([src, ...reachable([src], step)]); // nearest first, for messages
   };
 
-  const losses = [...kinds].filter(([, k]) => k.traits.loss).map(([id]) => id);
+  const losses = [...traits].filter(([, t]) => t.loss).map(([id]) => id);
   if (losses.length === 0) {
     problems.push({ severity: 'error', code: 'no-loss', path: 'nodes', message: 'the graph has no loss node: nothing to train' });
     return problems;
@@ -63,7 +65,7 @@ export function checkGradientFlow({ index, kinds, wires, incoming }: FlowInput):
         });
       }
     }
-    const sides = kinds.get(loss)!.traits.lossSides;
+    const sides = traits.get(loss)!.lossSides;
     if (!sides) continue;
     const targetTrains = [...side(loss, sides.target, gradStep)].filter(isTrainable);
     if (targetTrains.length) {
@@ -73,7 +75,7 @@ export function checkGradientFlow({ index, kinds, wires, incoming }: FlowInput):
       });
     }
     const predictionSide = side(loss, sides.prediction, anyStep);
-    if (predictionSide.size && ![...predictionSide].some((id) => kinds.get(id)?.traits.predictor)) {
+    if (predictionSide.size && ![...predictionSide].some((id) => traits.get(id)?.predictor)) {
       problems.push({
         severity: 'warning', code: 'collapse-no-predictor', path: where(loss), node: loss, port: sides.prediction,
         message: `no predictor before the prediction side of loss "${loss}": likely to collapse (SimSiam §4)`,

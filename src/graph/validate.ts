@@ -5,7 +5,7 @@
  */
 import { adjacency, findCycles, topologicalOrder } from './algorithms';
 import { problemsFromIssues } from './issues';
-import { type Catalog, type KindSpec, type PortShape, type LocalProblem } from './kinds';
+import { traitsOf, type Catalog, type KindSpec, type NodeTraits, type PortShape, type LocalProblem } from './kinds';
 import type { Problem } from './problems';
 import type { GraphDoc, GraphEdge } from './schema';
 import { checkGradientFlow } from './semantics';
@@ -23,6 +23,8 @@ export interface Validation {
   shapes: Map<string, NodeShapes>;
   /** Params after the kind's schema (defaults filled in), per node id. */
   params: Map<string, unknown>;
+  /** The roles each node of a known kind plays (its kind's traits, for its params). */
+  traits: Map<string, NodeTraits>;
   /** Nodes in dependency order (acyclic part). */
   order: string[];
   /** The wires that passed the checks. */
@@ -96,8 +98,9 @@ export function validateGraph(doc: GraphDoc, catalog: Catalog): Validation {
     for (const p of result.problems ?? []) problems.push(fromLocal(p, id, index.get(id)!));
   }
 
-  problems.push(...checkGradientFlow({ index, kinds, wires, incoming }));
-  return { ok: !problems.some((p) => p.severity === 'error'), problems, shapes, params, order, wires };
+  const traits = new Map([...kinds].map(([id, kind]) => [id, traitsOf(kind, params.get(id))]));
+  problems.push(...checkGradientFlow({ index, kinds, traits, wires, incoming }));
+  return { ok: !problems.some((p) => p.severity === 'error'), problems, shapes, params, traits, order, wires };
 }
 
 function checkEdges(doc: GraphDoc, index: Map<string, number>, kinds: Map<string, KindSpec>, problems: Problem[]): GraphEdge[] {

@@ -25,7 +25,6 @@ export const ViewAugmentSchema = z.strictObject({
   blurSigma: rangePair(0.01, 10).default([0.1, 2.0]),
   solarizeP: probability().default(0),
 });
-export type ViewAugment = z.output<typeof ViewAugmentSchema>;
 
 /** BYOL's two views differ: "blur 1.0 vs 0.1, solarization 0 vs 0.2" (Table 6). */
 const byolViews = () => [ViewAugmentSchema.parse({}), ViewAugmentSchema.parse({ blurP: 0.1, solarizeP: 0.2 })];
@@ -47,7 +46,7 @@ export const augment = defineKind({
   inputs: [{ key: 'input', kind: 'images', label: 'images', required: true }],
   outputs: [{ key: 'views', kind: 'images', label: 'views' }],
   params: AugmentParams,
-  traits: {},
+  traits: { augment: { input: 'input', output: 'views' } },
   infer: ({ params, inputs }) => {
     const input = inputs.input;
     if (!input || input.kind !== 'tensor') return { outputs: {} };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intBetween, tensor } from '../graph';
+import { assertNever, intBetween, tensor } from '../graph';
 import { defineKind } from './kind';
 
 /** Where images come from; labels are used only by the kNN evaluation. */
@@ -18,16 +18,21 @@ const DatasetParams = z.discriminatedUnion('source', [
   }),
 ]);
 export type DatasetParams = z.output<typeof DatasetParams>;
+/** What a data node asks the loaders for: a source and, for a folder, the size and channels its images become. */
+export type DataSource = DatasetParams;
 
 /** Height, width and channels of a source's images. */
-export function imageShape(p: DatasetParams): [number, number, number] {
+function imageShape(p: DatasetParams): [number, number, number] {
   switch (p.source) {
     case 'cifar10':
       return [32, 32, 3];
     case 'image-folder':
       return [p.size, p.size, p.channels];
-    default:
+    case 'fashion-mnist':
+    case 'embedded':
       return [28, 28, 1];
+    default:
+      return assertNever(p, 'dataset source');
   }
 }
 
@@ -42,8 +47,9 @@ export const dataset = defineKind({
   outputs: [{ key: 'images', kind: 'images', label: 'images' }],
   params: DatasetParams,
   defaultInput: { source: 'fashion-mnist' },
-  traits: {},
+  traits: { dataset: { output: 'images' } },
   infer: ({ params }) => ({ outputs: { images: tensor(1, 'B', ...imageShape(params)) } }),
+  dataSource: (params) => params,
   build: () => ({ forward: (_, env) => ({ images: env.batch }) }),
   pytorch: {
     forward: ({ params }) => {

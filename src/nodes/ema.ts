@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { between } from '../graph';
+import { assertNever, between } from '../graph';
 import { defineKind } from './kind';
+import { py } from './python';
 
 /**
  * BYOL's target network: "the target network parameters ξ are an exponential
@@ -23,7 +24,16 @@ export const ema = defineKind({
   }),
   traits: {},
   infer: ({ inputs }) => ({ outputs: inputs.online ? { target: inputs.online } : {} }),
-  pytorch: {}, // weights only: the exporter lists EMA links and updates them after each optimizer step
-  emaTau: ({ tauBase, schedule }, k, total) =>
-    schedule === 'constant' ? tauBase : 1 - (1 - tauBase) * (Math.cos((Math.PI * k) / total) + 1) / 2,
+  // weights only: the exporter lists EMA links and updates them after each optimizer step
+  pytorch: { emaLink: ({ tauBase, schedule }) => `${py(tauBase)}, ${py(schedule)}` },
+  emaTau: ({ tauBase, schedule }, k, total) => {
+    switch (schedule) {
+      case 'constant':
+        return tauBase;
+      case 'cosine':
+        return 1 - (1 - tauBase) * (Math.cos((Math.PI * k) / total) + 1) / 2;
+      default:
+        return assertNever(schedule, 'EMA schedule');
+    }
+  },
 });

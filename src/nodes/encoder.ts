@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { between, intBetween, tensor } from '../graph';
-import { dimOf } from './build';
+import { assertNever, between, intBetween, tensor } from '../graph';
+import { dimOf, type BuildContext } from './build';
+import { encoderLayers } from './encoder-layers';
 import { defineKind } from './kind';
 import { py } from './python';
-import { modulePorts, moduleResult, viewStack } from './module';
+import { MODULE_ROLE, modulePorts, moduleResult, viewStack } from './module';
 import { buildConvNet } from './nn/convnet';
 import { buildResNet18, resnetWidths } from './nn/resnet';
 
@@ -36,14 +37,50 @@ export type EncoderParams = z.output<typeof EncoderParams>;
 
 /** Channels of the last stage: the feature dimension. */
 export function encoderWidth(p: EncoderParams): number {
-  return p.arch === 'conv' ? p.widths[p.widths.length - 1] : resnetWidths(p.widthMultiplier)[3];
+  switch (p.arch) {
+    case 'conv':
+      return p.widths[p.widths.length - 1];
+    case 'resnet18':
+      return resnetWidths(p.widthMultiplier)[3];
+    default:
+      return assertNever(p, 'encoder arch');
+  }
 }
 
 function summary(p: EncoderParams, channels: number | undefined): string {
   const on = channels === undefined ? '' : ` on ${channels} channel${channels === 1 ? '' : 's'}`;
-  return p.arch === 'conv'
-    ? `conv ${p.widths.join('-')} (strides ${p.strides.join('-')})${on}`
-    : `ResNet-18 ×${p.widthMultiplier}${p.cifarStem ? ' (CIFAR stem)' : ''}${on}`;
+  switch (p.arch) {
+    case 'conv':
+      return `conv ${p.widths.join('-')} (strides ${p.strides.join('-')})${on}`;
+    case 'resnet18':
+      return `ResNet-18 ×${p.widthMultiplier}${p.cifarStem ? ' (CIFAR stem)' : ''}${on}`;
+    default:
+      return assertNever(p, 'encoder arch');
+  }
+}
+
+/** The Python expression that builds the module (the prelude's classes). */
+function pythonModule(p: EncoderParams, channels: number): string {
+  switch (p.arch) {
+    case 'conv':
+      return `ConvNet(in_channels=${py(channels)}, widths=${py(p.widths)}, strides=${py(p.strides)}, batch_norm=${py(p.batchNorm)})`;
+    case 'resnet18':
+      return `ResNet18(in_channels=${py(channels)}, width_multiplier=${py(p.widthMultiplier)}, cifar_stem=${py(p.cifarStem)})`;
+    default:
+      return assertNever(p, 'encoder arch');
+  }
+}
+
+function buildNet(ctx: BuildContext<EncoderParams>, channels: number) {
+  const { params } = ctx;
+  switch (params.arch) {
+    case 'conv':
+      return buildConvNet(ctx, channels, params.widths, params.strides, params.batchNorm);
+    case 'resnet18':
+      return buildResNet18(ctx, channels, params.widthMultiplier, params.cifarStem);
+    default:
+      return assertNever(params, 'encoder arch');
+  }
 }
 
 /**
@@ -59,7 +96,7 @@ export const encoder = defineKind({
   ...modulePorts('views', 'features', 'images'),
   params: EncoderParams,
   defaultInput: { arch: 'conv' },
-  traits: { module: true },
+  traits: { module: MODULE_ROLE, encoder: true },
   infer: ({ params, inputs }) => {
     const { dims, problem } = viewStack(inputs.input, 5, 'image views V×B×H×W×C');
     const channels = dims ? Number(dims.dims[4]) : undefined;
@@ -76,17 +113,14 @@ export const encoder = defineKind({
     );
   },
   pytorch: {
-    module: (p, channels) => (p.arch === 'conv'
-      ? `ConvNet(in_channels=${py(channels)}, widths=${py(p.widths)}, strides=${py(p.strides)}, batch_norm=${py(p.batchNorm)})`
-      : `ResNet18(in_channels=${py(channels)}, width_multiplier=${py(p.widthMultiplier)}, cifar_stem=${py(p.cifarStem)})`),
+    module: pythonModule,
     forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,
   },
+  layersModel: encoderLayers,
   build: (ctx) => {
-    const { tf, params } = ctx;
+    const { tf } = ctx;
     const channels = dimOf(ctx.inputs.input, 4);
-    const net = params.arch === 'conv'
-      ? buildConvNet(ctx, channels, params.widths, params.strides, params.batchNorm)
-      : buildResNet18(ctx, channels, params.widthMultiplier, params.cifarStem);
+    const net = buildNet(ctx, channels);
     return {
       forward: ({ input }, env) => {
         const [v, b, h, w, c] = input.shape;

@@ -24,20 +24,22 @@ export const nodeKinds: readonly NodeKind<any>[] = [
   loss,
 ];
 
-const byType = new Map(nodeKinds.map((k) => [k.type, k]));
-
 export interface NodeCatalog extends Catalog {
   readonly kinds: readonly NodeKind<any>[];
   get(type: string): NodeKind<any> | undefined;
 }
 
-export const catalog: NodeCatalog = {
-  kinds: nodeKinds,
-  get: (type) => byType.get(type),
-};
+/** A catalog of these kinds (the built-in one below; tests and variants make their own). */
+export function catalogOf(kinds: readonly NodeKind<any>[]): NodeCatalog {
+  const byType = new Map(kinds.map((k) => [k.type, k]));
+  return { kinds, get: (type) => byType.get(type) };
+}
 
-/** Validation against the built-in node kinds. */
-export const validate = (doc: GraphDoc): Validation => validateGraph(doc, catalog);
+/** The built-in node kinds: the default wherever a catalog is a parameter. */
+export const catalog: NodeCatalog = catalogOf(nodeKinds);
+
+/** Validation against a catalog's node kinds (the built-in ones by default). */
+export const validate = (doc: GraphDoc, kinds: NodeCatalog = catalog): Validation => validateGraph(doc, kinds);
 
 export type { NodeKind } from './kind';
 export { documentJsonSchema } from './json-schema';

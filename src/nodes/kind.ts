@@ -4,6 +4,8 @@
  */
 import type { KindSpec } from '../graph';
 import type { Builder } from './build';
+import type { DataSource } from './dataset';
+import type { LayersNet } from './layers-net';
 
 /** How a node kind appears in an exported PyTorch script (src/runtime/pytorch). */
 export interface PyEmitter<P> {
@@ -16,6 +18,8 @@ export interface PyEmitter<P> {
    * document (the id, params) goes through `py` (./python).
    */
   forward?(args: { id: string; attr: string; params: P; inputs: Record<string, string> }): string;
+  /** For an EMA kind: the Python of its EMA_LINKS entries after (online, target), e.g. `0.996, "cosine"`. */
+  emaLink?(params: P): string;
 }
 
 export interface NodeKind<P = unknown> extends KindSpec<P> {
@@ -27,9 +31,13 @@ export interface NodeKind<P = unknown> extends KindSpec<P> {
   emaTau?(params: P, step: number, totalSteps: number): number;
   /** Its part of an exported PyTorch script; a kind without one cannot be exported. */
   pytorch?: PyEmitter<P>;
+  /** For a data source: what its params ask the loaders for (the exporter, the browser's worker and data chooser read it). */
+  dataSource?(params: P): DataSource;
+  /** For an encoder: its layers in a tfjs LayersModel (src/runtime/tfjs-model.ts), from `input`; returns the last layer. */
+  layersModel?(params: P, net: LayersNet, input: string): string;
 }
 
-export function defineKind<P>(spec: KindSpec<P> & Pick<NodeKind<P>, 'build' | 'emaTau' | 'pytorch'> & { defaultInput?: unknown }): NodeKind<P> {
+export function defineKind<P>(spec: KindSpec<P> & Pick<NodeKind<P>, 'build' | 'emaTau' | 'pytorch' | 'dataSource' | 'layersModel'> & { defaultInput?: unknown }): NodeKind<P> {
   const { defaultInput = {}, ...kind } = spec;
   return { ...kind, defaults: () => kind.params.parse(structuredClone(defaultInput)) };
 }

@@ -8,7 +8,7 @@ import { intBetween, tensor, type NodeTraits } from '../graph';
 import { dimOf } from './build';
 import { defineKind } from './kind';
 import { py } from './python';
-import { modulePorts, moduleResult, viewStack } from './module';
+import { MODULE_ROLE, modulePorts, moduleResult, viewStack } from './module';
 import { applyBatchNorm, applyLinear, batchNorm, linear } from './nn/layers';
 
 export const mlpParams = (d: { hiddenDim: number; outputDim: number; layers: number; lastBatchNorm: LastBatchNorm }) =>
@@ -46,7 +46,7 @@ export function defineMlpKind(spec: {
     citation: spec.citation,
     ...modulePorts('features', 'features', 'features'),
     params: mlpParams(spec.defaults),
-    traits: { module: true, ...spec.traits },
+    traits: { module: MODULE_ROLE, ...spec.traits },
     infer: ({ params, inputs }) => {
       const { dims, problem } = viewStack(inputs.input, 3, 'feature views V×B×D');
       const inputDim = dims ? Number(dims.dims[2]) : undefined;

@@ -5,7 +5,10 @@
  * is wired from an `ema` is that EMA's target: it must have the online
  * module's architecture, which its signature states.
  */
-import { canonicalJson, WEIGHTS_PORT, type InferResult, type LocalProblem, type PortShape, type PortSpec } from '../graph';
+import { canonicalJson, WEIGHTS_PORT, type InferResult, type LocalProblem, type ModuleRole, type PortShape, type PortSpec } from '../graph';
+
+/** The module role of these ports: applied from `input` to `output`. */
+export const MODULE_ROLE: ModuleRole = { input: 'input', output: 'output' };
 
 export const modulePorts = (inLabel: string, outLabel: string, inKind: 'images' | 'features') => ({
   inputs: [

@@ -12,4 +12,5 @@ export const projector = defineMlpKind({
   doc: 'Projection MLP g: features → the embedding z the loss compares.',
   citation: 'Chen & He 2020 (SimSiam) §3; Grill et al. 2020 (BYOL) §3.3',
   defaults: { hiddenDim: 2048, outputDim: 2048, layers: 3, lastBatchNorm: 'non-affine' },
+  traits: { embedding: true },
 });

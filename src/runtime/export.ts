@@ -50,8 +50,8 @@ export async function encoderModel(program: TrainingProgram, tfjsVersion: string
   const weights: EncoderWeights = new Map();
   for (const [name, p] of m.params) weights.set(name, { data: (await p.variable.data()) as Float32Array, shape: p.variable.shape });
   for (const [name, b] of m.buffers) weights.set(name, { data: (await b.data()) as Float32Array, shape: b.shape });
-  const { params, input } = program.encoderSpec;
-  return encoderModelFiles(params, input, weights, tfjsVersion);
+  const { kind, params, input } = program.encoderSpec;
+  return encoderModelFiles(kind, params, input, weights, tfjsVersion);
 }
 
 /**

@@ -11,7 +11,7 @@
  *   with decoupled decay θ ← θ − lr·wd·θ.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { OptimizerSettings } from '../graph';
+import { assertNever, type OptimizerSettings } from '../graph';
 import type { ParamRole } from '../nodes/build';
 
 export interface TrainableParam {
@@ -31,6 +31,8 @@ export function slotNames(settings: OptimizerSettings): string[] {
     case 'adam':
     case 'adamw':
       return ['exp_avg', 'exp_avg_sq'];
+    default:
+      return assertNever(settings, 'optimizer');
   }
 }
 
@@ -93,6 +95,8 @@ export class Optimizer {
         theta.assign(next);
         return;
       }
+      default:
+        assertNever(s, 'optimizer');
     }
   }
 

@@ -4,10 +4,9 @@
  * targets, and the metrics. The same code runs in Node and in a browser worker.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { errorsOf, formatProblem, type GraphDoc, type Problem, type TrainingSettings } from '../graph';
-import { catalog, validate } from '../nodes';
+import { errorsOf, formatProblem, type GraphDoc, type NodeTraits, type Problem, type TrainingSettings } from '../graph';
+import { catalog as builtIn, validate, type NodeCatalog } from '../nodes';
 import { dimOf, type NodeProgram, type StepEnv, type Tensor, type Variable } from '../nodes/build';
-import type { EncoderParams } from '../nodes/encoder';
 import type { NodeKind } from '../nodes/kind';
 import { Rng } from '../nodes/nn/rng';
 import { head, type Dataset } from './data/dataset';
@@ -16,7 +15,7 @@ import { knnPredict, top1 } from './knn';
 import { collapseStd, effectiveRank } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
 import { Optimizer, type TrainableParam } from './optim';
-import { isEmaTarget, pickMonitors, probePath } from './monitor';
+import { isEmaTarget, pickMonitors, probePath, type Monitors } from './monitor';
 import { probeSet } from './probe';
 import { learningRate } from './schedule';
 
@@ -38,6 +37,8 @@ export interface CompileOptions {
   batchSize?: number;
   steps?: number;
   seed?: number;
+  /** The node kinds (the built-in ones by default). */
+  catalog?: NodeCatalog;
 }
 
 export interface StepMetrics {
@@ -60,6 +61,7 @@ export interface StepMetrics {
 interface Built {
   id: string;
   kind: NodeKind<unknown>;
+  traits: NodeTraits;
   program: NodeProgram;
   /** Tensor inputs: port → source node and port. */
   inputs: Array<{ port: string; from: string; fromPort: string }>;
@@ -88,8 +90,8 @@ interface EmaLink {
 export class TrainingProgram {
   readonly settings: TrainingSettings;
   readonly totalSteps: number;
-  /** The monitored projector (z) and encoder (features), and z's dimension d. */
-  readonly monitor: { projector: string; encoder: string; dim: number };
+  /** The monitored embedding (z) and encoder (features), and z's dimension d. */
+  readonly monitor: Monitors;
   /** The nodes the probe runs, and the output its view replaces. */
   private readonly probe: ReturnType<typeof probePath>;
   private store = new VariableStore();
@@ -103,9 +105,11 @@ export class TrainingProgram {
   private params: TrainableParam[] = [];
   private predictors = new Set<string>();
   private readonly validation: ReturnType<typeof validate>;
+  private readonly catalog: NodeCatalog;
 
   constructor(readonly doc: GraphDoc, private readonly options: CompileOptions) {
-    const v = validate(doc);
+    this.catalog = options.catalog ?? builtIn;
+    const v = validate(doc, this.catalog);
     if (!v.ok) throw new CompileError(v.problems);
     this.validation = v;
     this.settings = {
@@ -115,7 +119,7 @@ export class TrainingProgram {
       seed: options.seed ?? doc.training.seed,
     };
     this.totalSteps = this.settings.steps;
-    this.monitor = pickMonitors(doc, v);
+    this.monitor = pickMonitors(v);
     this.probe = probePath(v, this.monitor);
   }
 
@@ -132,9 +136,10 @@ export class TrainingProgram {
     const { doc, validation } = this;
     const byId = new Map(doc.nodes.map((n) => [n.id, n]));
     for (const id of validation.order) {
-      const kind = catalog.get(byId.get(id)!.type)!;
+      const kind = this.catalog.get(byId.get(id)!.type)!;
+      const traits = validation.traits.get(id)!;
       if (!kind.build) continue;
-      const module = kind.traits.module ? this.store.module(id, kind.type, !isEmaTarget(validation, id)) : undefined;
+      const module = traits.module ? this.store.module(id, kind.type, !isEmaTarget(validation, id)) : undefined;
       const program = kind.build({
         tf, id, params: validation.params.get(id), inputs: validation.shapes.get(id)!.inputs, rng: initRng,
         param: (name, shape, role, init) => this.store.param(module!, name, shape, role, init(shape.reduce((a, b) => a * b, 1))),
@@ -143,10 +148,10 @@ export class TrainingProgram {
       const inputs = validation.wires
         .filter((w) => w.to.node === id && kind.inputs.find((p) => p.key === w.to.port)?.kind !== 'weights')
         .map((w) => ({ port: w.to.port, from: w.from.node, fromPort: w.from.port }));
-      this.built.push({ id, kind, program, inputs });
+      this.built.push({ id, kind, traits, program, inputs });
     }
-    this.emaLinks = doc.nodes.filter((n) => catalog.get(n.type)?.emaTau).map((n) => {
-      const kind = catalog.get(n.type)!;
+    this.emaLinks = doc.nodes.filter((n) => this.catalog.get(n.type)?.emaTau).map((n) => {
+      const kind = this.catalog.get(n.type)!;
       const online = validation.wires.find((w) => w.to.node === n.id)!.from.node;
       const targets = validation.wires.filter((w) => w.from.node === n.id).map((w) => this.store.modules.get(w.to.node)!);
       const params = validation.params.get(n.id);
@@ -154,7 +159,7 @@ export class TrainingProgram {
     });
     for (const link of this.emaLinks) for (const t of link.targets) copyModule(link.online, t);
     this.params = this.store.trainable();
-    this.predictors = new Set(this.built.filter((n) => n.kind.traits.predictor).map((n) => n.id));
+    this.predictors = new Set(this.built.filter((n) => n.traits.predictor).map((n) => n.id));
     this.optimizer = new Optimizer(this.settings.optimizer);
     this.sampler = new BatchSampler(this.options.dataset.train.count, this.settings.batchSize, root.fork('data'));
     this.augmentRng = root.fork('augment');
@@ -204,9 +209,10 @@ export class TrainingProgram {
     const params = this.params;
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.forward(env, overrides);
-      kept.z = tf.keep(firstView(outputs.get(this.monitor.projector)!.output));
-      kept.features = tf.keep(firstView(outputs.get(this.monitor.encoder)!.output));
-      const losses = this.built.filter((n) => n.kind.traits.loss).map((n) => outputs.get(n.id)!.loss);
+      const { embedding, encoder } = this.monitor;
+      kept.z = tf.keep(firstView(outputs.get(embedding.node)![embedding.port]));
+      kept.features = tf.keep(firstView(outputs.get(encoder.node)![encoder.output]));
+      const losses = this.built.flatMap((n) => (n.traits.loss ? [outputs.get(n.id)![n.traits.loss.output]] : []));
       return (losses.length === 1 ? losses[0] : tf.addN(losses)) as tf.Scalar;
     }, params.map((p) => p.variable));
     const byKey: Record<string, Tensor> = {};
@@ -249,15 +255,23 @@ export class TrainingProgram {
     }
   }
 
-  /** The online encoder's params and the image size it takes (H, W, C). */
-  get encoderSpec(): { params: EncoderParams; input: [number, number, number] } {
-    const input = this.validation.shapes.get(this.monitor.encoder)!.inputs.input;
-    return { params: this.validation.params.get(this.monitor.encoder) as EncoderParams, input: [dimOf(input, 2), dimOf(input, 3), dimOf(input, 4)] };
+  /** The online encoder's kind, params and the image size it takes (H, W, C). */
+  get encoderSpec(): { kind: NodeKind<unknown>; params: unknown; input: [number, number, number] } {
+    const { node } = this.monitor.encoder;
+    const input = this.encoderInput;
+    const kind = this.catalog.get(this.doc.nodes.find((n) => n.id === node)!.type)!;
+    return { kind, params: this.validation.params.get(node), input: [dimOf(input, 2), dimOf(input, 3), dimOf(input, 4)] };
+  }
+
+  /** The shape at the online encoder's input. */
+  private get encoderInput() {
+    const { node, input } = this.monitor.encoder;
+    return this.validation.shapes.get(node)!.inputs[input];
   }
 
   /** The online encoder's module (whose weights are exported and evaluated). */
   get encoderModule(): ModuleVariables {
-    return this.store.modules.get(this.monitor.encoder)!;
+    return this.store.modules.get(this.monitor.encoder.node)!;
   }
 
   /**
@@ -266,7 +280,7 @@ export class TrainingProgram {
    * bilinearly where the sizes differ. What the kNN features and the probe see.
    */
   private evalView(images: Uint8Array, start: number, n: number, [h, w, c]: [number, number, number]): tf.Tensor {
-    const input = this.validation.shapes.get(this.monitor.encoder)!.inputs.input;
+    const input = this.encoderInput;
     const want: [number, number] = [dimOf(input, 2), dimOf(input, 3)];
     return tf.tidy(() => {
       const x = tf.tensor4d(gatherImages(images, h * w * c, Uint32Array.from({ length: n }, (_, i) => start + i)), [n, h, w, c]);
@@ -287,7 +301,9 @@ export class TrainingProgram {
       const view = this.evalView(set.images, 0, set.count, [set.height, set.width, set.channels]);
       const env: StepEnv = { mode: 'eval', rng: new Rng(0), batch: view, assign: () => {} };
       const outputs = this.forward(env, new Map([[source.node, { [source.port]: view }]]), new Set(nodes));
-      const [z, features] = [this.monitor.projector, this.monitor.encoder].map((id) => firstView(outputs.get(id)!.output) as tf.Tensor2D);
+      const { embedding, encoder } = this.monitor;
+      const z = firstView(outputs.get(embedding.node)![embedding.port]) as tf.Tensor2D;
+      const features = firstView(outputs.get(encoder.node)![encoder.output]) as tf.Tensor2D;
       return { z, features };
     });
   }
@@ -304,13 +320,14 @@ export class TrainingProgram {
 
   /** Online encoder features in eval mode for images N×H×W×C (bytes), in chunks. */
   async encode(images: Uint8Array, count: number, shape: [number, number, number], chunk = 256): Promise<tf.Tensor2D> {
-    const encoder = this.built.find((n) => n.id === this.monitor.encoder)!;
+    const { node, input, output } = this.monitor.encoder;
+    const encoder = this.built.find((n) => n.id === node)!;
     const parts: tf.Tensor[] = [];
     const env = { mode: 'eval' as const, rng: this.augmentRng, batch: tf.zeros([1]), assign: () => {} };
     try {
       for (let start = 0; start < count; start += chunk) {
         const n = Math.min(chunk, count - start);
-        const feats = tf.tidy(() => tf.squeeze(encoder.program.forward({ input: this.evalView(images, start, n, shape) }, env).output, [0]));
+        const feats = tf.tidy(() => tf.squeeze(encoder.program.forward({ [input]: this.evalView(images, start, n, shape) }, env)[output], [0]));
         parts.push(feats);
         await feats.data(); // one chunk at a time: bounded memory
       }

@@ -5,8 +5,7 @@
  * padding becomes ZeroPadding2D + a 'valid' convolution. Layer names are the
  * runtime's parameter names with '.' → '_' (blocks.0.conv → blocks_0_conv).
  */
-import type { EncoderParams } from '../nodes/encoder';
-import { resnetWidths } from '../nodes/nn/resnet';
+import type { NodeKind } from '../nodes/kind';
 import { BN_EPS } from '../nodes/nn/layers';
 
 interface Layer {
@@ -24,7 +23,9 @@ export interface ModelFiles {
 /** Encoder variables by their names in the runtime (e.g. "blocks.0.conv.weight"), tfjs layout. */
 export type EncoderWeights = Map<string, { data: Float32Array; shape: number[] }>;
 
-export function encoderModelFiles(params: EncoderParams, input: [number, number, number], weights: EncoderWeights, tfjsVersion: string): ModelFiles {
+/** The encoder `kind` with `params` (its `layersModel` says its layers) on images H×W×C `input`. */
+export function encoderModelFiles<P>(kind: NodeKind<P>, params: P, input: [number, number, number], weights: EncoderWeights, tfjsVersion: string): ModelFiles {
+  if (!kind.layersModel) throw new Error(`encoder export: a ${kind.title} has no tfjs LayersModel form`);
   const layers: Layer[] = [];
   const manifest: Array<{ name: string; shape: number[]; dtype: 'float32' }> = [];
   const chunks: Float32Array[] = [];
@@ -62,34 +63,7 @@ export function encoderModelFiles(params: EncoderParams, input: [number, number,
   };
   const relu = (name: string, from: string) => add('Activation', name, { activation: 'relu' }, [from]);
 
-  let x = add('InputLayer', 'input', { batch_input_shape: [null, ...input], dtype: 'float32', sparse: false }, []);
-  if (params.arch === 'conv') {
-    params.widths.forEach((width, i) => {
-      x = conv(`blocks_${i}_conv`, x, 3, width, params.strides[i]);
-      if (params.batchNorm) x = bn(`blocks_${i}_bn`, x);
-      x = relu(`blocks_${i}_relu`, x);
-    });
-  } else {
-    const widths = resnetWidths(params.widthMultiplier);
-    x = relu('stem_relu', bn('bn1', conv('conv1', x, params.cifarStem ? 3 : 7, widths[0], params.cifarStem ? 1 : 2)));
-    if (!params.cifarStem) {
-      x = add('ZeroPadding2D', 'stem_pool_pad', { padding: [[1, 1], [1, 1]], data_format: 'channels_last' }, [x]);
-      x = add('MaxPooling2D', 'stem_pool', { pool_size: [3, 3], strides: [2, 2], padding: 'valid', data_format: 'channels_last' }, [x]);
-    }
-    let cin = widths[0];
-    widths.forEach((width, stage) => {
-      for (let i = 0; i < 2; i++) {
-        const stride = stage > 0 && i === 0 ? 2 : 1;
-        const p = `layer${stage + 1}_${i}`;
-        const h = relu(`${p}_relu1`, bn(`${p}_bn1`, conv(`${p}_conv1`, x, 3, width, stride)));
-        const out = bn(`${p}_bn2`, conv(`${p}_conv2`, h, 3, width, 1));
-        const shortcut = stride !== 1 || cin !== width ? bn(`${p}_downsample_1`, conv(`${p}_downsample_0`, x, 1, width, stride)) : x;
-        x = relu(`${p}_relu2`, add('Add', `${p}_add`, {}, [out, shortcut]));
-        cin = width;
-      }
-    });
-  }
-  x = add('GlobalAveragePooling2D', 'features', { data_format: 'channels_last' }, [x]);
+  const x = kind.layersModel(params, { conv, bn, relu, layer: add }, add('InputLayer', 'input', { batch_input_shape: [null, ...input], dtype: 'float32', sparse: false }, []));
 
   const model = {
     format: 'layers-model',

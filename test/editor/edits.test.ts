@@ -30,9 +30,9 @@ describe('document edits', () => {
     const kinds = connect(doc, { node: 'proj', port: 'output' }, { node: 'aug', port: 'input' });
     expect(kinds).toEqual({ refused: expect.stringMatching(/^features → images: incompatible kinds/) });
     const cycle = connect(doc, { node: 'proj', port: 'output' }, { node: 'proj', port: 'input' });
-    expect('refused' in cycle && cycle.refused).toMatch(/cycle/);
+    expect(cycle).toEqual({ refused: 'cycle: "proj" → "proj"' });
     const shape = connect(doc, { node: 'enc', port: 'output' }, { node: 'loss', port: 'target' });
-    expect('refused' in shape && shape.refused).toMatch(/256|128|shape|dim/);
+    expect(shape).toEqual({ refused: 'prediction is 2×B×128 but target is 2×B×256: they must match' });
     expect(connect(doc, { node: 'data', port: 'images' }, { node: 'aug', port: 'input' })).toEqual({ refused: 'these ports are already wired' });
   });
 

@@ -148,7 +148,8 @@ describe('export-pytorch with any valid node ids', () => {
       const { template, doc } = drawn[i];
       const where = `seed ${SEED}, document ${i} (ids ${JSON.stringify(doc.nodes.map((n) => n.id))})`;
       if (got.error) return [`${where}: ${got.error}`];
-      const modules = doc.nodes.filter((n) => catalog.get(n.type)!.traits.module);
+      const traits = validate(doc).traits;
+      const modules = doc.nodes.filter((n) => traits.get(n.id)!.module);
       const attrs = new Set(got.attrs);
       const wrong = [
         attrs.size !== modules.length && `${got.attrs.length} module attributes, ${attrs.size} distinct, for ${modules.length} modules`,

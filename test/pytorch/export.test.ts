@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { serializeGraph } from '../../src/graph';
-import { catalog } from '../../src/nodes';
+import { catalog, catalogOf, nodeKinds, validate } from '../../src/nodes';
 import { moduleAttribute } from '../../src/nodes/python';
 import type { Dataset } from '../../src/runtime/data/dataset';
 import { loadDatasetSpec } from '../../src/runtime/data/node';
@@ -52,7 +52,8 @@ describe('export-pytorch', () => {
     const text = readFileSync(path, 'utf8');
     const doc = template(name);
     expect(text).toContain(`exported by Siamese Studio from the graph document\n"${doc.name}" (format v1, sha256 ${sha256Hex(serializeGraph(doc)).slice(0, 16)}`);
-    for (const n of doc.nodes.filter((n) => catalog.get(n.type)!.traits.module)) expect(text).toContain(`self.${moduleAttribute(n.id)} = `);
+    const traits = validate(doc).traits;
+    for (const n of doc.nodes.filter((n) => traits.get(n.id)!.module)) expect(text).toContain(`self.${moduleAttribute(n.id)} = `);
     expect(text).toContain('Grill et al. 2020');
   });
 
@@ -104,14 +105,10 @@ describe('export-pytorch', () => {
   }, 180_000);
 
   it('refuses a node kind without a PyTorch emitter, naming it, and an image-folder dataset', () => {
-    const kind = catalog.get('stop-gradient')!;
-    const saved = kind.pytorch;
-    delete kind.pytorch;
-    try {
-      expect(() => exportPytorch(template('simsiam'))).toThrow(new ExportError('no PyTorch emitter for node "sg" (stop-gradient): refusing to write a script that would compute something else'));
-    } finally {
-      kind.pytorch = saved;
-    }
+    // a catalog of its own in which stop-gradient has no emitter: the built-in one stays as it is
+    const withoutEmitter = catalogOf(nodeKinds.map((k) => (k.type === 'stop-gradient' ? { ...k, pytorch: undefined } : k)));
+    expect(() => exportPytorch(template('simsiam'), withoutEmitter)).toThrow(new ExportError('no PyTorch emitter for node "sg" (stop-gradient): refusing to write a script that would compute something else'));
+    expect(catalog.get('stop-gradient')!.pytorch).toBeDefined();
     const doc = template('simsiam');
     doc.nodes[0].params = { source: 'image-folder', size: 28, channels: 1 };
     expect(() => exportPytorch(doc)).toThrow(/image-folder/);

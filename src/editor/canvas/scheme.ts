@@ -9,7 +9,7 @@ import type { NodeKind } from '../../nodes';
 
 /** One socket object per kind, so that a socket's name is its kind (colours, tooltips). */
 const sockets = new Map<SocketKind, ClassicPreset.Socket>();
-export const socketFor = (kind: SocketKind) => {
+const socketFor = (kind: SocketKind) => {
   if (!sockets.has(kind)) sockets.set(kind, new ClassicPreset.Socket(kind));
   return sockets.get(kind)!;
 };

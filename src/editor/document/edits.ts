@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CURRENT_VERSION, EdgeSchema, FORMAT, NodeSchema, TrainingSchema, type GraphDoc, type GraphEdge, type GraphNode, type PortRef, type Problem } from '../../graph';
-import { catalog, validate } from '../../nodes';
+import { catalog as builtIn, validate, type NodeCatalog } from '../../nodes';
 
 export interface Position { x: number; y: number }
 
@@ -32,8 +32,11 @@ function nextEdgeId(taken: Set<string>): string {
   for (let i = taken.size + 1; ; i++) if (!taken.has(`e${i}`)) return `e${i}`;
 }
 
-/** A node of `type` with its kind's defaults, at `position`. */
-export function addNode(doc: GraphDoc, type: string, position: Position): { doc: GraphDoc; id: string } {
+/**
+ * A node of `type` with its kind's defaults, at `position`. The edits that
+ * add or wire nodes take the catalog of node kinds (the built-in one by default).
+ */
+export function addNode(doc: GraphDoc, type: string, position: Position, catalog: NodeCatalog = builtIn): { doc: GraphDoc; id: string } {
   const kind = catalog.get(type);
   if (!kind) throw new Error(`no node kind "${type}"`);
   const id = freshId(type, nodeIds(doc));
@@ -70,12 +73,12 @@ export function updateNode(doc: GraphDoc, id: string, patch: Partial<Pick<GraphN
  * new error on the wire itself (kinds, direction, ports), a cycle, or a shape
  * the target's input cannot take.
  */
-export function connect(doc: GraphDoc, from: PortRef, to: PortRef): { doc: GraphDoc; id: string } | { refused: string } {
+export function connect(doc: GraphDoc, from: PortRef, to: PortRef, catalog: NodeCatalog = builtIn): { doc: GraphDoc; id: string } | { refused: string } {
   if (doc.edges.some((e) => same(e.from, from) && same(e.to, to))) return { refused: 'these ports are already wired' };
   const id = nextEdgeId(new Set(doc.edges.map((e) => e.id)));
   const next = { ...doc, edges: [...doc.edges.filter((e) => !same(e.to, to)), { id, from: { ...from }, to: { ...to } }] };
-  const before = new Set(validate(doc).problems.filter((p) => p.severity === 'error').map((p) => `${p.code}|${p.node}|${p.port}|${p.message}`));
-  const refusal = validate(next).problems.find((p) => p.severity === 'error' && !before.has(`${p.code}|${p.node}|${p.port}|${p.message}`)
+  const before = new Set(validate(doc, catalog).problems.filter((p) => p.severity === 'error').map((p) => `${p.code}|${p.node}|${p.port}|${p.message}`));
+  const refusal = validate(next, catalog).problems.find((p) => p.severity === 'error' && !before.has(`${p.code}|${p.node}|${p.port}|${p.message}`)
     && (p.edge === id || p.code === 'cycle' || (p.code === 'shape-mismatch' && p.node === to.node)));
   return refusal ? { refused: refusal.message } : { doc: next, id };
 }
@@ -89,38 +92,38 @@ export interface WireEnd extends PortRef { side: 'input' | 'output' }
  * no such port, the validator refuses the wire as `connect` does, or the
  * wire starts with an error at either end.
  */
-export function addNodeWired(doc: GraphDoc, type: string, position: Position, end: WireEnd): { doc: GraphDoc; id: string } | { refused: string } {
-  const port = portFacing(doc, type, end);
-  if (!port) return { refused: `${catalog.get(type)?.title ?? type} has no ${end.side === 'output' ? 'input' : 'output'} of kind ${socketOf(doc, end) ?? '?'}` };
-  const added = addNode(doc, type, position);
+export function addNodeWired(doc: GraphDoc, type: string, position: Position, end: WireEnd, catalog: NodeCatalog = builtIn): { doc: GraphDoc; id: string } | { refused: string } {
+  const port = portFacing(doc, type, end, catalog);
+  if (!port) return { refused: `${catalog.get(type)?.title ?? type} has no ${end.side === 'output' ? 'input' : 'output'} of kind ${socketOf(doc, end, catalog) ?? '?'}` };
+  const added = addNode(doc, type, position, catalog);
   const ours = { node: added.id, port };
   const theirs = { node: end.node, port: end.port };
-  const wired = end.side === 'output' ? connect(added.doc, theirs, ours) : connect(added.doc, ours, theirs);
+  const wired = end.side === 'output' ? connect(added.doc, theirs, ours, catalog) : connect(added.doc, ours, theirs, catalog);
   if ('refused' in wired) return wired;
   // Stricter than a wire between existing nodes: no new error on either end of it (an EMA target's architecture).
   const key = (p: Problem) => `${p.code}|${p.node}|${p.port}|${p.message}`;
-  const before = new Set(validate(doc).problems.map(key));
+  const before = new Set(validate(doc, catalog).problems.map(key));
   const onWire = (p: Problem) => (p.node === added.id && p.port === ours.port) || (p.node === end.node && p.port === end.port);
-  const wrong = validate(wired.doc).problems.find((p) => p.severity === 'error' && onWire(p) && !before.has(key(p)));
+  const wrong = validate(wired.doc, catalog).problems.find((p) => p.severity === 'error' && onWire(p) && !before.has(key(p)));
   return wrong ? { refused: wrong.message } : { doc: wired.doc, id: added.id };
 }
 
 /** The socket kind at a wire's end. */
-export const socketOf = (doc: GraphDoc, end: WireEnd) => {
+export const socketOf = (doc: GraphDoc, end: WireEnd, catalog: NodeCatalog = builtIn) => {
   const kind = catalog.get(doc.nodes.find((n) => n.id === end.node)?.type ?? '');
   return (end.side === 'output' ? kind?.outputs : kind?.inputs)?.find((p) => p.key === end.port)?.kind;
 };
 
 /** The port of a new `type` node that a wire from `end` goes to: its first of the other side with the same socket kind. */
-export function portFacing(doc: GraphDoc, type: string, end: WireEnd): string | undefined {
+export function portFacing(doc: GraphDoc, type: string, end: WireEnd, catalog: NodeCatalog = builtIn): string | undefined {
   const kind = catalog.get(type);
-  const socket = socketOf(doc, end);
+  const socket = socketOf(doc, end, catalog);
   return (end.side === 'output' ? kind?.inputs : kind?.outputs)?.find((p) => p.kind === socket)?.key;
 }
 
 /** The node kinds that `addNodeWired` accepts for `end`, in the registry's order. */
-export const kindsWirableTo = (doc: GraphDoc, end: WireEnd) =>
-  catalog.kinds.filter((k) => !('refused' in addNodeWired(doc, k.type, { x: 0, y: 0 }, end)));
+export const kindsWirableTo = (doc: GraphDoc, end: WireEnd, catalog: NodeCatalog = builtIn) =>
+  catalog.kinds.filter((k) => !('refused' in addNodeWired(doc, k.type, { x: 0, y: 0 }, end, catalog)));
 
 /** The selected nodes and the wires among them. */
 export function copyNodes(doc: GraphDoc, ids: Iterable<string>): Clip {

@@ -3,12 +3,12 @@
  * the CLI writes (serializeGraph); import reads with the CLI's parser, so the
  * same file gives the same messages everywhere.
  */
-import { formatProblem, MAX_DOCUMENT_CHARS, parseGraph, serializeGraph, type GraphDoc } from '../../graph';
+import { formatProblem, MAX_DOCUMENT_CHARS, parseGraph, type GraphDoc } from '../../graph';
 
 export type ImportResult = { ok: true; doc: GraphDoc } | { ok: false; messages: string[] };
 
 /** Bytes: a UTF-8 file over the parser's character limit cannot be a document. */
-export const MAX_IMPORT_BYTES = MAX_DOCUMENT_CHARS;
+const MAX_IMPORT_BYTES = MAX_DOCUMENT_CHARS;
 
 export function readDocumentText(text: string, source: string): ImportResult {
   const r = parseGraph(text);
@@ -22,5 +22,3 @@ export async function readDocumentFile(file: File): Promise<ImportResult> {
   }
   return readDocumentText(await file.text(), file.name);
 }
-
-export const documentText = (doc: GraphDoc) => serializeGraph(doc);

@@ -26,7 +26,7 @@ const schemaOf = (zod: z.ZodType): Schema => {
 };
 
 /** "cropScale" → "crop scale", "views.1" → "view 2". */
-export function humanize(key: string | number): string {
+function humanize(key: string | number): string {
   return typeof key === 'number' ? String(key + 1) : key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/P$/, ' p').toLowerCase();
 }
 
@@ -117,7 +117,7 @@ export function checkParams(kind: NodeKind<any>, params: unknown): { ok: true; p
 }
 
 /** checkParams for any schema. */
-export function checkValue(zod: z.ZodType, params: unknown): { ok: true; params: unknown } | { ok: false; errors: Map<string, string> } {
+function checkValue(zod: z.ZodType, params: unknown): { ok: true; params: unknown } | { ok: false; errors: Map<string, string> } {
   const r = zod.safeParse(params);
   if (r.success) return { ok: true, params: r.data };
   const errors = new Map<string, string>();
@@ -138,7 +138,7 @@ export function variantDefaults(kind: NodeKind<any>, key: string, value: unknown
  * optimizer.type) switched to `choice`: the rest as it was, that union
  * holding the new variant's defaults. Undefined if the schema refuses it.
  */
-export function switchVariant(zod: z.ZodType, value: unknown, path: Path, choice: unknown): unknown {
+function switchVariant(zod: z.ZodType, value: unknown, path: Path, choice: unknown): unknown {
   const at = path.slice(0, -1);
   const r = zod.safeParse(at.length ? setAt(value, at, { [path.at(-1)!]: choice }) : { [path.at(-1)!]: choice });
   return r.success ? r.data : undefined;

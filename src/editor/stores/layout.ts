@@ -12,12 +12,12 @@ import { reactive, watch } from 'vue';
 
 const KEY = 'siamese-studio.layout';
 /** Below this width, inspector + palette + canvas ≥ 55 % cannot all fit beside a run's dock. */
-export const WIDE_WINDOW = 1600;
-export const DOCK_MIN = 120;
+const WIDE_WINDOW = 1600;
+const DOCK_MIN = 120;
 /** The dock's height before the person sets one: a fifth of the window, legible charts, the canvas first. */
-export const defaultDockHeight = (windowHeight: number) => Math.round(Math.min(320, Math.max(160, 0.2 * windowHeight)));
+const defaultDockHeight = (windowHeight: number) => Math.round(Math.min(320, Math.max(160, 0.2 * windowHeight)));
 /** The dock never takes more than this share of the window's height. */
-export const dockMax = (windowHeight: number) => Math.max(DOCK_MIN, Math.round(0.6 * windowHeight));
+const dockMax = (windowHeight: number) => Math.max(DOCK_MIN, Math.round(0.6 * windowHeight));
 
 interface Layout { paletteFolded: boolean; inspectorFolded: boolean; dockHeight?: number; dockCollapsed: boolean; dockWide: boolean }
 type Panel = 'paletteFolded' | 'inspectorFolded';

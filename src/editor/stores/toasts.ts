@@ -9,7 +9,7 @@ import { computed, ref } from 'vue';
 
 export interface Toast { id: number; kind: 'info' | 'error'; text: string; count: number }
 
-export const VISIBLE_TOASTS = 3;
+const VISIBLE_TOASTS = 3;
 export const INFO_TOAST_MS = 5000;
 /** Waiting errors beyond this many are dropped, oldest first: a runaway loop must not grow the page. */
 const KEPT_TOASTS = 30;

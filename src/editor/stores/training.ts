@@ -54,7 +54,7 @@ export const useTraining = defineStore('training', () => {
   const dataLabel = ref('');
   const dataInfo = ref('');
   let worker: Worker | undefined;
-  let encoderReply: ((m: Extract<FromWorker, { type: 'encoder' }>) => void) | undefined;
+  let encoderReply: ((m: Extract<FromWorker, { type: 'encoder-files' }>) => void) | undefined;
   /** The document as trained, and what of it training computes (names, labels, positions left out). */
   const runDoc = shallowRef<GraphDoc>();
   let runKey = '';
@@ -87,7 +87,7 @@ export const useTraining = defineStore('training', () => {
     else if (m.type === 'data') dataInfo.value = `${m.name}, ${m.count} images${m.note ? ` — ${m.note}` : ''}`;
     else if (m.type === 'checkpoint') checkpoint.value = { step: m.step, files: m.files };
     else if (m.type === 'failed') { evaluating.value = undefined; status.value = 'failed'; message.value = m.message; deviceLost.value = m.deviceLost ?? false; }
-    else if (m.type === 'encoder') encoderReply?.(m);
+    else if (m.type === 'encoder-files') encoderReply?.(m);
   }
 
   /** Starts a run of the current document; refuses (and says why) while it has errors. */
@@ -193,7 +193,7 @@ export const useTraining = defineStore('training', () => {
       return new Promise((resolve, reject) => {
         if (!worker) return reject(new Error('nothing trained yet'));
         encoderReply = (m) => (m.files.length ? resolve(m.files) : reject(new Error(m.message ?? 'no encoder')));
-        send({ type: 'encoder', format });
+        send({ type: 'encoder-files', format });
       });
     },
     /** The metrics as CSV: one row per step; kNN on the steps it was evaluated. */

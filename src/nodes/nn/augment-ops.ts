@@ -32,7 +32,7 @@ export function augmentViews(tf: Tf, images: Tensor, size: number, views: readon
   });
 }
 
-export function augmentView(tf: Tf, images: Tensor, size: number, v: ViewSettings, rng: Rng): Tensor {
+function augmentView(tf: Tf, images: Tensor, size: number, v: ViewSettings, rng: Rng): Tensor {
   const [b, h, w, c] = images.shape;
   const boxes = new Float32Array(b * 4);
   for (let i = 0; i < b; i++) boxes.set(cropBox(rng, h, w, v.cropScale, v.cropRatio, rng.bernoulli(v.flipP)), i * 4);

@@ -1,3 +1,4 @@
+import { assertNever } from '../../graph';
 import type { Tensor, Tf } from '../build';
 import { l2Normalize } from './layers';
 
@@ -16,6 +17,13 @@ export function siameseLoss(tf: Tf, objective: 'negative-cosine' | 'normalized-l
     // cos[i][j] = mean over the batch of cos(p_i, z_j)
     const cos = tf.div(tf.matMul(pn as never, zn as never, false, true), b);
     const offDiagonal = tf.div(tf.sub(tf.sum(cos), tf.sum(tf.mul(cos, tf.eye(v)))), v * (v - 1));
-    return objective === 'negative-cosine' ? tf.neg(offDiagonal) : tf.sub(2, tf.mul(2, offDiagonal));
+    switch (objective) {
+      case 'negative-cosine':
+        return tf.neg(offDiagonal);
+      case 'normalized-l2':
+        return tf.sub(2, tf.mul(2, offDiagonal));
+      default:
+        return assertNever(objective, 'loss objective');
+    }
   });
 }

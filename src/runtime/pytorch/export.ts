@@ -9,8 +9,9 @@
  * name, params, the embedded DOCUMENT) goes through pyStr/py, also in comments
  * and docstrings.
  */
-import { canonicalJson, errorsOf, formatProblem, serializeGraph, TrainingSchema, type GraphDoc } from '../../graph';
-import { catalog, validate } from '../../nodes';
+import { canonicalJson, errorsOf, formatProblem, serializeGraph, TrainingSchema, WEIGHTS_PORT, type GraphDoc, type PortShape } from '../../graph';
+import { catalog as builtIn, validate, type NodeCatalog } from '../../nodes';
+import { dataSourceOf } from '../../nodes/data-source';
 import { dimOf } from '../../nodes/build';
 import { moduleAttribute, py, pyStr } from '../../nodes/python';
 import { isEmaTarget, pickMonitors, probePath } from '../monitor';
@@ -21,8 +22,9 @@ export class ExportError extends Error {}
 /** Node id → module attribute (the parity harness maps state-dict keys with it). */
 export const pythonNames = (ids: string[]): Map<string, string> => new Map(ids.map((id) => [id, moduleAttribute(id)]));
 
-export function exportPytorch(doc: GraphDoc): string {
-  const v = validate(doc);
+/** The script of `doc`, from the emitters of `catalog`'s kinds (the built-in ones by default). */
+export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): string {
+  const v = validate(doc, catalog);
   const errors = errorsOf(v.problems);
   if (errors.length) throw new ExportError(`the graph has errors:\n${errors.map(formatProblem).join('\n')}`);
   const byId = new Map(doc.nodes.map((n) => [n.id, n]));
@@ -31,7 +33,7 @@ export function exportPytorch(doc: GraphDoc): string {
 
   const attr = moduleAttribute;
   const output = (id: string) => `out[${pyStr(id)}]`;
-  const monitors = pickMonitors(doc, v);
+  const monitors = pickMonitors(v);
   const init: string[] = [];
   const forward: string[] = [];
   const ema: string[] = [];
@@ -49,30 +51,32 @@ export function exportPytorch(doc: GraphDoc): string {
     const comment = `# node ${pyStr(id)}${node.label ? ` (${pyStr(node.label)})` : ''}: ${kind.doc} — ${kind.citation}`;
     const inputs: Record<string, string> = {};
     for (const w of v.wires.filter((w) => w.to.node === id)) inputs[w.to.port] = output(w.from.node);
-    if (kind.traits.module) {
+    const traits = v.traits.get(id)!;
+    if (traits.module) {
       if (isEmaTarget(v, id)) {
-        const link = v.wires.find((w) => w.to.node === id && w.to.port === 'weights')!.from.node;
+        const link = v.wires.find((w) => w.to.node === id && w.to.port === WEIGHTS_PORT)!.from.node;
         const online = v.wires.find((w) => w.to.node === link)!.from.node;
-        const ep = v.params.get(link) as { tauBase: number; schedule: string };
+        const emaLink = catalog.get(byId.get(link)!.type)!.pytorch!.emaLink;
+        if (!emaLink) throw new ExportError(`node "${link}" (${byId.get(link)!.type}) sets an EMA target but has no PyTorch EMA form`);
         init.push(`        ${comment}`, `        # EMA target of ${pyStr(online)}: starts as its copy and is never trained`, `        self.${attr(id)} = copy.deepcopy(self.${attr(online)}).requires_grad_(False)`);
-        ema.push(`    (${py(attr(online))}, ${py(attr(id))}, ${py(ep.tauBase)}, ${py(ep.schedule)}),`);
+        ema.push(`    (${py(attr(online))}, ${py(attr(id))}, ${emaLink(v.params.get(link))}),`);
       } else {
-        const input = shapes.inputs.input;
-        const size = kind.type === 'encoder' ? dimOf(input, 4) : dimOf(input, 2);
+        const size = lastDim(shapes.inputs[traits.module.input]); // channels of images, width of features
         init.push(`        ${comment}`, `        self.${attr(id)} = ${kind.pytorch!.module!(params, size)}`);
-        if (kind.traits.predictor) predictors.push(py(attr(id)));
+        if (traits.predictor) predictors.push(py(attr(id)));
       }
-      if (id === monitors.encoder) cropSize = dimOf(shapes.inputs.input, 2);
+      if (id === monitors.encoder.node) cropSize = dimOf(shapes.inputs[monitors.encoder.input], 2);
     }
-    if (kind.type === 'augment') augments.push(`    ${pyStr(id)}: ${py((params as { views: unknown }).views)},`);
+    if (traits.augment) augments.push(`    ${pyStr(id)}: ${py((params as { views: unknown }).views)},`);
     if (!kind.pytorch!.forward) continue;
     const expr = kind.pytorch!.forward({ id, attr: attr(id), params, inputs });
     expressions.set(id, expr);
     forward.push(`        ${output(id)} = ${expr}  # ${kind.type}`);
-    if (kind.traits.loss) losses.push(output(id));
+    if (traits.loss) losses.push(output(id));
   }
-  const source = doc.nodes.find((n) => n.type === 'dataset')!.params;
-  const first = v.shapes.get(doc.nodes.find((n) => n.type === 'dataset')!.id)!.outputs.images;
+  const data = dataSourceOf(doc, catalog)!;
+  const source = data.source;
+  const first = v.shapes.get(data.node)!.outputs[v.traits.get(data.node)!.dataset!.output];
   const text = serializeGraph(doc);
   const probe = probePath(v, monitors);
 
@@ -107,7 +111,7 @@ BOUNDS = ${py(BOUNDS)}
 DATASET = ${py(source)}
 IN_CHANNELS = ${py(dimOf(first, 4))}
 CROP_SIZE = ${py(cropSize)}
-ENCODER = ${py(attr(monitors.encoder))}
+ENCODER = ${py(attr(monitors.encoder.node))}
 PREDICTORS = {${predictors.join(', ')}}
 # augmentations per view, per augment node (BYOL's Table 6 names)
 AUGMENT = {
@@ -131,13 +135,13 @@ ${init.join('\n')}
         out = {}  # node id -> its output (ids are never Python names)
 ${forward.join('\n')}
         loss = ${losses.join(' + ')}
-        return loss, {'z': ${output(monitors.projector)}[0], 'features': ${output(monitors.encoder)}[0]}
+        return loss, {'z': ${output(monitors.embedding.node)}[0], 'features': ${output(monitors.encoder.node)}[0]}
 
     def probe(self, view):
         """The monitored outputs for one view [N, C, H, W] (the probe set; in eval mode): the nodes from the encoder's input to the projector, as the runtime's probe."""
         out = {${pyStr(probe.source.node)}: [view]}
 ${probe.nodes.map((id) => `        ${output(id)} = ${expressions.get(id)}`).join('\n')}
-        return {'z': ${output(monitors.projector)}[0], 'features': ${output(monitors.encoder)}[0]}
+        return {'z': ${output(monitors.embedding.node)}[0], 'features': ${output(monitors.encoder.node)}[0]}
 
 
 if __name__ == '__main__':
@@ -146,6 +150,9 @@ if __name__ == '__main__':
         sys.exit(code)
 `;
 }
+
+/** The size of a tensor shape's last axis. */
+const lastDim = (shape: PortShape | undefined) => dimOf(shape, (shape?.kind === 'tensor' ? shape.dims.length : 0) - 1);
 
 const bound = (key: 'steps' | 'seed' | 'batchSize') => TrainingSchema.shape[key].unwrap().maxValue!;
 const BOUNDS = { steps: bound('steps'), seed: bound('seed'), batchSize: bound('batchSize') };
