@@ -1,21 +1,20 @@
 /**
  * Data the graph cannot train on, refused before any tensor work with the
  * flag that chose it: images with another channel count than the graph's
- * image sources give, or fewer training images than one batch.
+ * data sources (their role) give, or fewer training images than one batch.
  */
 import type { GraphDoc } from '../graph';
-import { catalog, validate } from '../nodes';
+import { validate } from '../nodes';
 import type { Dataset } from '../runtime/data/dataset';
 import { CliError } from './io';
 
 export function checkDataFits(doc: GraphDoc, dataset: Dataset, batchSize: number, flags: { data: string; batch?: number }): void {
   const { train } = dataset;
-  const shapes = validate(doc).shapes;
+  const { shapes, traits } = validate(doc);
   for (const node of doc.nodes) {
-    const kind = catalog.get(node.type);
-    const output = kind?.outputs.find((p) => p.kind === 'images');
-    if (!kind || kind.inputs.length || !output) continue; // an image source has no inputs
-    const shape = shapes.get(node.id)?.outputs[output.key];
+    const source = traits.get(node.id)?.dataset;
+    if (!source) continue;
+    const shape = shapes.get(node.id)?.outputs[source.output];
     const dims = shape?.kind === 'tensor' ? shape.dims : [];
     const channels = dims[dims.length - 1];
     if (typeof channels === 'number' && channels !== train.channels) {
