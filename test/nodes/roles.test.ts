@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { catalog, catalogOf, nodeKinds, validate, type NodeKind } from '../../src/nodes';
 import { dataSourceOf } from '../../src/nodes/data-source';
 import { pickMonitors } from '../../src/runtime/monitor';
+import { compile } from '../../src/runtime/program';
+import { exportPytorch } from '../../src/runtime/pytorch/export';
 import { nodeIndex, paramsOf, template } from '../helpers/docs';
+import { syntheticDataset, tfOn, tiny } from '../helpers/runtime';
 
 const lossKind = catalog.get('loss')!;
 
@@ -68,5 +71,36 @@ describe('roles from node kinds', () => {
     doc.nodes[nodeIndex(doc, 'data')].params = { source: 'mnist' };
     expect(dataSourceOf(doc)).toEqual({ node: 'data', source: undefined });
     expect(dataSourceOf({ ...doc, nodes: doc.nodes.filter((n) => n.id !== 'data') })).toBeUndefined();
+  });
+
+  it('a loss kind of another name, with another output port, trains and exports through its roles alone', async () => {
+    await tfOn('cpu');
+    // the built-in loss under a new type, its scalar on a port called "objective"
+    const objective: NodeKind<any> = {
+      ...lossKind,
+      type: 'contrastive',
+      outputs: [{ ...lossKind.outputs[0], key: 'objective' }],
+      traits: { ...(lossKind.traits as object), loss: { output: 'objective' } },
+      infer: (ctx) => ({ ...lossKind.infer(ctx), outputs: { objective: lossKind.infer(ctx).outputs.loss } }),
+      build: (ctx) => {
+        const inner = lossKind.build!(ctx);
+        return { forward: (inputs, env) => ({ objective: inner.forward(inputs, env).loss }) };
+      },
+    };
+    const kinds = catalogOf([...nodeKinds, objective]);
+    const doc = tiny('simsiam');
+    const renamed = { ...doc, nodes: doc.nodes.map((n) => (n.type === 'loss' ? { ...n, type: 'contrastive' } : n)) };
+    const losses = async (d: typeof doc, c = catalog) => {
+      const program = compile(d, { dataset: syntheticDataset(), batchSize: 8, steps: 2, catalog: c });
+      program.init();
+      try {
+        return [(await program.step()).loss, (await program.step()).loss];
+      } finally {
+        program.dispose();
+      }
+    };
+    expect(await losses(renamed, kinds)).toEqual(await losses(doc));
+    expect(exportPytorch(renamed, kinds)).toContain('out["loss"] = 1 * siamese_loss(out["pred"], out["sg"], "negative-cosine")  # contrastive');
+    expect(catalog.get('contrastive')).toBeUndefined();
   });
 });
