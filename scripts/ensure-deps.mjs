@@ -18,6 +18,7 @@ const APT = [
   { name: 'libvulkan1', proof: '/usr/lib/x86_64-linux-gnu/libvulkan.so.1', why: 'the Vulkan loader, for WebGPU in Node (the `webgpu` package)' },
   { name: 'dataset-fashion-mnist', proof: '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz', why: 'training tests on real Fashion-MNIST' },
   { name: 'python3-torch', proof: '/usr/bin/torchrun', why: 'the exported PyTorch scripts and the parity harness (run as /usr/bin/python3)' },
+  { name: 'python3-pyflakes', proof: '/usr/lib/python3/dist-packages/pyflakes/__init__.py', why: 'lints the exported scripts\' Python and its .py files (pyflakes on /usr/bin/python3)' },
   { name: 'clang-14', proof: '/usr/bin/clang-14', why: 'rebuilds our C wasm kernels: a test checks the committed binary against its source' },
   { name: 'lld-14', proof: '/usr/bin/wasm-ld-14', why: 'links those kernels (wasm-ld)' },
 ];

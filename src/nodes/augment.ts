@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { between, intBetween, probability, rangePair, tensor } from '../graph';
 import { defineKind } from './kind';
+import augmentPython from './augment.py.ts';
 import { py } from './python';
 import { augmentViews } from './nn/augment-ops';
 
@@ -60,6 +61,7 @@ export const augment = defineKind({
     return { outputs: { views: tensor(params.views.length, b, params.size, params.size, c) } };
   },
   pytorch: {
+    python: augmentPython,
     // `views` replaces the augmentations where given (the parity harness feeds fixed views).
     forward: ({ id, params, inputs }) => `views if views is not None else augment(${inputs.input}[0], AUGMENT[${py(id)}], ${py(params.size)}, gen)`,
   },

@@ -3,6 +3,7 @@ import { assertNever, between, intBetween, tensor } from '../graph';
 import { dimOf, type BuildContext } from './build';
 import { encoderLayers } from './encoder-layers';
 import { defineKind } from './kind';
+import encoderPython from './encoder.py.ts';
 import { py } from './python';
 import { MODULE_ROLE, modulePorts, moduleResult, viewStack } from './module';
 import { buildConvNet } from './nn/convnet';
@@ -113,6 +114,7 @@ export const encoder = defineKind({
     );
   },
   pytorch: {
+    python: encoderPython,
     module: pythonModule,
     forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,
   },

@@ -20,6 +20,12 @@ export interface PyEmitter<P> {
   forward?(args: { id: string; attr: string; params: P; inputs: Record<string, string> }): string;
   /** For an EMA kind: the Python of its EMA_LINKS entries after (online, target), e.g. `0.996, "cosine"`. */
   emaLink?(params: P): string;
+  /**
+   * The Python its expressions call (helper definitions, with their imports
+   * on top), from a .py beside the kind's file: in a script once, whichever
+   * kinds of the graph bring it.
+   */
+  python?: string;
 }
 
 export interface NodeKind<P = unknown> extends KindSpec<P> {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { between, formatShape, tensor, type LocalProblem } from '../graph';
 import { defineKind } from './kind';
+import lossPython from './loss.py.ts';
 import { py } from './python';
 import { siameseLoss } from './nn/losses';
 
@@ -41,7 +42,10 @@ export const loss = defineKind({
     }
     return { outputs: { loss: tensor() }, problems };
   },
-  pytorch: { forward: ({ params, inputs }) => `${py(params.weight)} * siamese_loss(${inputs.prediction}, ${inputs.target}, ${py(params.objective)})` },
+  pytorch: {
+    python: lossPython,
+    forward: ({ params, inputs }) => `${py(params.weight)} * siamese_loss(${inputs.prediction}, ${inputs.target}, ${py(params.objective)})`,
+  },
   build: ({ tf, params }) => ({
     forward: ({ prediction, target }) => ({ loss: tf.mul(siameseLoss(tf, params.objective, prediction, target), params.weight) }),
   }),

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { intBetween, tensor, type NodeTraits } from '../graph';
 import { dimOf } from './build';
 import { defineKind } from './kind';
+import mlpPython from './mlp.py.ts';
 import { py } from './python';
 import { MODULE_ROLE, modulePorts, moduleResult, viewStack } from './module';
 import { applyBatchNorm, applyLinear, batchNorm, linear } from './nn/layers';
@@ -65,6 +66,7 @@ export function defineMlpKind(spec: {
       );
     },
     pytorch: {
+      python: mlpPython,
       module: (p, input) =>
         `MLP(${py(input)}, hidden_dim=${py(p.hiddenDim)}, output_dim=${py(p.outputDim)}, layers=${py(p.layers)}, hidden_bn=${py(p.hiddenBatchNorm)}, last_bn=${py(p.lastBatchNorm)})`,
       forward: ({ attr, inputs }) => `[self.${attr}(v) for v in ${inputs.input}]`,

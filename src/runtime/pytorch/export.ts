@@ -1,6 +1,6 @@
 /**
  * export-pytorch: a standalone train.py from a graph document, assembled from
- * each node kind's emitter (src/nodes) and the shared PRELUDE. The script
+ * each node kind's emitter (src/nodes) and the shared prelude. The script
  * runs on one process or under torchrun (DistributedDataParallel).
  *
  * No text from the document becomes a Python name or raw source: node outputs
@@ -15,7 +15,8 @@ import { dataSourceOf } from '../../nodes/data-source';
 import { dimOf } from '../../nodes/build';
 import { moduleAttribute, py, pyStr } from '../../nodes/python';
 import { isEmaTarget, pickMonitors, probePath } from '../monitor';
-import { PRELUDE } from './prelude';
+import { PROBE_SIZE } from '../probe';
+import { prelude } from './prelude';
 
 export class ExportError extends Error {}
 
@@ -79,6 +80,10 @@ export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): st
   const first = v.shapes.get(data.node)!.outputs[v.traits.get(data.node)!.dataset!.output];
   const text = serializeGraph(doc);
   const probe = probePath(v, monitors);
+  const used = new Set(doc.nodes.map((n) => n.type));
+  const helpers = new Set(catalog.kinds.filter((k) => used.has(k.type)).flatMap((k) => k.pytorch?.python ?? []));
+  // what the graph section below calls itself (the parts bring their own)
+  const imports = ['import json', 'import sys', 'import torch.nn as nn', ...(ema.length ? ['import copy'] : [])];
 
   // raw docstrings: pyStr's escapes stay as text there (also in --help), and it holds no quote that could end them
   return `#!/usr/bin/env python3
@@ -97,7 +102,7 @@ Exit codes: 0 trained, 1 a non-finite loss or state (the last good checkpoint is
 Wires carry lists of views; a module applies the same weights to every view,
 called once per view (so BatchNorm statistics are per view). Only torch is needed.
 """
-${PRELUDE}
+${prelude([...helpers], imports)}
 
 # --------------------------------------------------------------------------
 # The graph
@@ -111,6 +116,9 @@ BOUNDS = ${py(BOUNDS)}
 DATASET = ${py(source)}
 IN_CHANNELS = ${py(dimOf(first, 4))}
 CROP_SIZE = ${py(cropSize)}
+# The probe set of the effective rank, as in the runtime (src/runtime/probe.ts): the first
+# PROBE_SIZE images of the test split, never the training batch (B samples cap the rank at B - 1).
+PROBE_SIZE = ${py(PROBE_SIZE)}
 ENCODER = ${py(attr(monitors.encoder.node))}
 PREDICTORS = {${predictors.join(', ')}}
 # augmentations per view, per augment node (BYOL's Table 6 names)

@@ -1,0 +1,79 @@
+import math
+
+import torch
+
+
+# --------------------------------------------------------------------------
+# Optimizers and schedules
+# --------------------------------------------------------------------------
+
+class LARS(torch.optim.Optimizer):
+    """LARS as BYOL uses it (section 3.3): biases and BatchNorm parameters get neither adaptation nor weight decay."""
+
+    def __init__(self, params, lr, momentum, weight_decay, trust_coefficient):
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay, trust_coefficient=trust_coefficient, lars=True))
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            for p in group['params']:
+                if p.grad is None:
+                    continue
+                g = p.grad
+                if group['lars']:
+                    g = g + group['weight_decay'] * p
+                    wn, gn = p.norm(), g.norm()
+                    if wn > 0 and gn > 0:
+                        g = g * (group['trust_coefficient'] * wn / gn)
+                state = self.state[p]
+                if 'momentum' not in state:
+                    state['momentum'] = g.clone()
+                else:
+                    state['momentum'].mul_(group['momentum']).add_(g)
+                p.sub_(group['lr'] * state['momentum'])
+
+
+def make_optimizer(graph, settings, predictor_names):
+    """Parameter groups: the predictor's own (for a fixed lr) and, for LARS, biases and norms apart."""
+    opt = settings['optimizer']
+    named = [(n, p) for n, p in graph.named_parameters() if p.requires_grad]
+    is_pred = lambda n: n.split('.')[0] in predictor_names
+    is_flat = lambda p: p.ndim <= 1            # biases and BatchNorm parameters
+    groups = []
+    for pred in (False, True):
+        for flat in (False, True):
+            params = [p for n, p in named if is_pred(n) == pred and is_flat(p) == flat]
+            if params:
+                groups.append(dict(params=params, fixed=pred and settings['schedule']['predictorFixedLr'], flat=flat))
+    if opt['type'] == 'sgd':
+        return torch.optim.SGD([dict(params=g['params'], fixed=g['fixed']) for g in groups], lr=opt['lr'], momentum=opt['momentum'],
+                               weight_decay=opt['weightDecay'], nesterov=opt['nesterov'])
+    if opt['type'] == 'lars':
+        return LARS([dict(params=g['params'], fixed=g['fixed'], lars=not (g['flat'] and opt['excludeBiasAndNorm'])) for g in groups],
+                    lr=opt['lr'], momentum=opt['momentum'], weight_decay=opt['weightDecay'], trust_coefficient=opt['trustCoefficient'])
+    cls = torch.optim.Adam if opt['type'] == 'adam' else torch.optim.AdamW
+    return cls([dict(params=g['params'], fixed=g['fixed']) for g in groups], lr=opt['lr'], betas=(opt['beta1'], opt['beta2']),
+               eps=opt['eps'], weight_decay=opt['weightDecay'])
+
+
+def learning_rate(base, schedule, step, total):
+    """Linear warmup, then cosine decay lr * 0.5 * (1 + cos(pi k / K)) or constant; k counts from 0."""
+    warmup = schedule['warmupSteps']
+    if step < warmup:
+        return base * (step + 1) / warmup
+    if schedule['decay'] == 'constant':
+        return base
+    span = max(1, total - warmup)
+    return base * 0.5 * (1 + math.cos(math.pi * min(step - warmup, span) / span))
+
+
+def ema_tau(tau_base, schedule, step, total):
+    """BYOL: tau_k = 1 - (1 - tau_base) * (cos(pi k / K) + 1) / 2."""
+    return tau_base if schedule == 'constant' else 1 - (1 - tau_base) * (math.cos(math.pi * step / total) + 1) / 2
+
+
+@torch.no_grad()
+def ema_update(online, target, tau):
+    """xi <- tau * xi + (1 - tau) * theta, parameters only."""
+    for po, pt in zip(online.parameters(), target.parameters()):
+        pt.mul_(tau).add_(po, alpha=1 - tau)
