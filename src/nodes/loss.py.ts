@@ -12,6 +12,10 @@ export default [
   "    v = len(p)",
   "    cos = sum((F.normalize(p[i], dim=1, eps=1e-12) * F.normalize(z[j], dim=1, eps=1e-12)).sum(1).mean()",
   "              for i in range(v) for j in range(v) if i != j) / (v * (v - 1))",
-  "    return -cos if objective == 'negative-cosine' else 2 - 2 * cos",
+  "    if objective == 'negative-cosine':",
+  "        return -cos",
+  "    if objective == 'normalized-l2':",
+  "        return 2 - 2 * cos",
+  "    raise ValueError(f'unknown loss objective: {objective!r}')",
   "",
 ].join('\n');

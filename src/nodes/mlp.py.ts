@@ -7,6 +7,8 @@ export default [
   "class MLPLayer(nn.Module):",
   "    def __init__(self, din, dout, norm, relu):",
   "        super().__init__()",
+  "        if norm not in ('none', 'affine', 'non-affine'):",
+  "            raise ValueError(f'unknown MLP norm: {norm!r}')",
   "        # no bias where a BatchNorm follows: its mean would cancel it",
   "        self.linear = nn.Linear(din, dout, bias=norm == 'none')",
   "        if norm != 'none':",

@@ -51,17 +51,21 @@ def make_optimizer(graph, settings, predictor_names):
     if opt['type'] == 'lars':
         return LARS([dict(params=g['params'], fixed=g['fixed'], lars=not (g['flat'] and opt['excludeBiasAndNorm'])) for g in groups],
                     lr=opt['lr'], momentum=opt['momentum'], weight_decay=opt['weightDecay'], trust_coefficient=opt['trustCoefficient'])
-    cls = torch.optim.Adam if opt['type'] == 'adam' else torch.optim.AdamW
-    return cls([dict(params=g['params'], fixed=g['fixed']) for g in groups], lr=opt['lr'], betas=(opt['beta1'], opt['beta2']),
-               eps=opt['eps'], weight_decay=opt['weightDecay'])
+    if opt['type'] in ('adam', 'adamw'):
+        cls = torch.optim.Adam if opt['type'] == 'adam' else torch.optim.AdamW
+        return cls([dict(params=g['params'], fixed=g['fixed']) for g in groups], lr=opt['lr'], betas=(opt['beta1'], opt['beta2']),
+                   eps=opt['eps'], weight_decay=opt['weightDecay'])
+    raise ValueError(f"unknown optimizer type: {opt['type']!r}")
 
 
 def learning_rate(base, schedule, step, total):
     """Linear warmup, then cosine decay lr * 0.5 * (1 + cos(pi k / K)) or constant; k counts from 0."""
-    warmup = schedule['warmupSteps']
+    warmup, decay = schedule['warmupSteps'], schedule['decay']
+    if decay not in ('cosine', 'constant'):
+        raise ValueError(f'unknown lr decay: {decay!r}')
     if step < warmup:
         return base * (step + 1) / warmup
-    if schedule['decay'] == 'constant':
+    if decay == 'constant':
         return base
     span = max(1, total - warmup)
     return base * 0.5 * (1 + math.cos(math.pi * min(step - warmup, span) / span))
@@ -69,7 +73,11 @@ def learning_rate(base, schedule, step, total):
 
 def ema_tau(tau_base, schedule, step, total):
     """BYOL: tau_k = 1 - (1 - tau_base) * (cos(pi k / K) + 1) / 2."""
-    return tau_base if schedule == 'constant' else 1 - (1 - tau_base) * (math.cos(math.pi * step / total) + 1) / 2
+    if schedule == 'constant':
+        return tau_base
+    if schedule == 'cosine':
+        return 1 - (1 - tau_base) * (math.cos(math.pi * step / total) + 1) / 2
+    raise ValueError(f'unknown EMA schedule: {schedule!r}')
 
 
 @torch.no_grad()
