@@ -64,6 +64,10 @@ describe('export-pytorch', () => {
     expect(records.map((r) => r.step ?? 'done')).toEqual([1, 2, 3, 'done']);
     for (const r of records.slice(0, 3)) for (const k of ['loss', 'collapseStd', 'lr', 'imagesPerSec']) expect(Number.isFinite(r[k])).toBe(true);
     expect('effRank' in records[2]).toBe(true);
+    // the done line is the CLI's: the last step's figures and the one collapse rule's verdict
+    const { loss, collapseStd, stdReference, effRank } = records[2];
+    expect(records[3]).toMatchObject({ done: true, steps: 3, loss, collapseStd, stdReference, effRank, dim: 128 });
+    expect(records[3].collapsed).toBe(collapseStd < 0.1 / Math.sqrt(128) || effRank < 12.8);
     expect(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).toBe(stdout);
     const enc = decodeSafetensors(new Uint8Array(readFileSync(join(out, 'encoder.safetensors'))));
     expect(enc.tensors['blocks.3.conv.weight'].shape).toEqual([256, 128, 3, 3]);

@@ -13,6 +13,11 @@ def collapse_std(z):
     return F.normalize(z, dim=1, eps=1e-12).std(dim=0).mean().item()
 
 
+def is_collapsed(std, rank, dim):
+    """The one collapse rule, as the CLI's (src/runtime/collapse.ts): std under 0.1/sqrt(d), or the probe set's rank under d/10."""
+    return std < 0.1 / math.sqrt(dim) or (rank is not None and rank < dim / 10)
+
+
 def effective_rank(z):
     """RankMe: exp of the entropy of the normalized singular values of the centred rows."""
     s = torch.linalg.svdvals((z - z.mean(0, keepdim=True)).double())

@@ -93,6 +93,7 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
     checkpoint_path = os.path.join(args.out, CHECKPOINT_FILE)
     encoder_path = os.path.join(args.out, ENCODER_FILE)
     step = 0
+    last = None  # the last step's record, for the done line
     if saved is not None:
         restore(checkpoint_path, saved, graph, optimizer, gen, rank)
         step = saved['step']
@@ -176,6 +177,7 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
                 if rank == 0 and (step % DOCUMENT['training']['evaluation']['rankEverySteps'] == 0 or step == args.steps):
                     record['effRank'], record['encoderEffRank'] = probe_ranks(graph, probe)
                 emit(record)
+                last = dict(record, dim=z.shape[1])
                 if args.eval_every and step % args.eval_every == 0 and rank == 0:
                     e = DOCUMENT['training']['evaluation']
                     bank_n, query_n = e['bankSize'] or len(train_x), e['querySize'] or len(test_x)
@@ -195,6 +197,10 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
         for buffer in graph.buffers():
             dist.broadcast(buffer, 0)
     done = dict(done=True, steps=step, seconds=round(time.time() - started, 3), world=world)
+    if last is not None:
+        # the CLI's done record: the last step's figures and the collapse rule's verdict
+        done.update(loss=last['loss'], collapseStd=last['collapseStd'], stdReference=last['stdReference'], effRank=last.get('effRank'), dim=last['dim'],
+                    collapsed=is_collapsed(last['collapseStd'], last.get('effRank'), last['dim']))
     if interrupted:
         done['interrupted'] = True
     if failure:
