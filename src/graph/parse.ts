@@ -106,8 +106,9 @@ const MAX_VALUES = 2_000_000;
 
 /**
  * Walks the value without recursion: refuses nesting deeper than MAX_DEPTH
- * (cyclic values end here too), too many values, and keys that would touch
- * prototypes.
+ * (cyclic values end here too), too many values, values JSON cannot hold (a
+ * document handed over as an object need not come from JSON text), and keys
+ * that would touch prototypes.
  */
 function checkShape(root: unknown): Problem | undefined {
   const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: root, depth: 0, path: '' }];
@@ -116,6 +117,9 @@ function checkShape(root: unknown): Problem | undefined {
     const { v, depth, path } = stack.pop()!;
     if (++count > MAX_VALUES) {
       return { severity: 'error', code: 'too-large', path: '', message: `holds more than ${MAX_VALUES} values; a graph document is far smaller` };
+    }
+    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') {
+      return { severity: 'error', code: 'not-json', path, message: `holds a ${typeof v}, which JSON cannot: a graph document is JSON data` };
     }
     if (v === null || typeof v !== 'object') continue;
     if (depth >= MAX_DEPTH) {

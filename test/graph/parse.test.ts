@@ -69,6 +69,12 @@ describe('parseGraph', () => {
     expect(r.ok && r.doc.training).toEqual({ ...reference, evaluation: { ...reference.evaluation, everySteps: 0 } });
   });
 
+  it('refuses a value JSON cannot hold, naming where it is (a document given as an object)', () => {
+    const doc = template('simsiam') as unknown as { nodes: Array<{ params: Record<string, unknown> }> };
+    doc.nodes[1].params.size = 28n;
+    expect(parseGraph(doc)).toEqual({ ok: false, errors: [{ severity: 'error', code: 'not-json', path: 'nodes[1].params.size', message: 'holds a bigint, which JSON cannot: a graph document is JSON data' }] });
+  });
+
   it('refuses __proto__ and constructor keys without touching prototypes', () => {
     const text = templateText('simsiam').replace('"source": "fashion-mnist"', '"source": "fashion-mnist", "__proto__": { "polluted": true }');
     expect(errorOf(text)[0]).toMatchObject({ code: 'forbidden-key', path: 'nodes[0].params.__proto__' });
