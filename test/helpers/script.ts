@@ -59,7 +59,7 @@ export const jsonRecords = (text: string): Record<string, unknown>[] =>
   text.slice(0, text.lastIndexOf('\n') + 1).split('\n').map((l) => l.replace(/^\[default\d+\]:/, '')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 
 /** The step records (those with a loss) of a run folder's metrics.jsonl. */
-export const loggedSteps = (out: string) => jsonRecords(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).filter((r) => 'loss' in r) as { step: number; loss: number }[];
+export const loggedSteps = (out: string) => jsonRecords(readFileSync(join(out, 'metrics.jsonl'), 'utf8')).filter((r) => 'loss' in r && !r.done) as { step: number; loss: number }[];
 
 /** What a checkpoint.pt holds, read by torch: its step and whether every tensor in it is finite. */
 export const CHECKPOINT_SUMMARY = String.raw`

@@ -154,6 +154,12 @@ ${probe.nodes.map((id) => `        ${output(id)} = ${expressions.get(id)}`).join
 
 if __name__ == '__main__':
     code = main()
+    if code == EXIT_INTERRUPTED:
+        # stopped by Ctrl-C: skip the interpreter's teardown, which puts back the default SIGINT handler,
+        # so that a repeated Ctrl-C now cannot end the process by the signal instead of exit 130
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     if code:  # a success returns, so that runpy's callers see no SystemExit
         sys.exit(code)
 `;

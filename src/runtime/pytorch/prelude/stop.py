@@ -24,6 +24,10 @@ class StopRequest:
         return self
 
     def __exit__(self, *exc):
+        # After a stop request the process is on its way out with 130: a repeat during the last writes
+        # must still end it quietly, not as a KeyboardInterrupt (or death by SIGINT) from the old handler.
+        if self.requested:
+            return
         for s, handler in self.previous.items():
             signal.signal(s, handler)
 
