@@ -200,6 +200,7 @@ describe('the editor while a run is live', () => {
     await page.reload();
     await canvasReady(page);
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await loadTemplate(page, 'byol'); // its EMA gives a weights wire too (the reload restored the last test's graph)
     const canvasBg = await page.getByTestId('canvas').evaluate((el) => getComputedStyle(el).backgroundColor);
     const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`;
     expect(canvasBg).toBe(rgb(PALETTES.dark.canvas));
