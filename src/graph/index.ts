@@ -7,6 +7,7 @@ export * from './parse';
 export * from './problems';
 export * from './schema';
 export * from './serialize';
+export * from './trained';
 export * from './training';
 export * from './validate';
 export type { Migration, Migrations } from './migrate';

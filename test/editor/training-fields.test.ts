@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TrainingSchema } from '../../src/graph';
 import { editValue, leafFields, schemaFields, type Field } from '../../src/editor/document/param-fields';
 import { moveNodes, updateNode } from '../../src/editor/document/edits';
-import { trainedKey } from '../../src/editor/document/trained-key';
+import { trainedKey } from '../../src/graph';
 import { template } from '../helpers/docs';
 
 const byName = (fields: Field[]) => new Map(leafFields(fields).map((f) => [f.name, f]));

@@ -6,13 +6,12 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
-import { serializeGraph, type GraphDoc } from '../../graph';
+import { serializeGraph, trainedKey, type GraphDoc } from '../../graph';
 import type { StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
 import type { CheckpointFiles } from '../../runtime/checkpoint';
 import type { BackendChoice } from '../../runtime/tf/backends';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
-import { trainedKey } from '../document/trained-key';
 import { useDocumentStore } from './document';
 
 /** "Try it": a short run at a small batch, whatever the document says (the document keeps its own values). */

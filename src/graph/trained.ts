@@ -1,11 +1,25 @@
 /**
- * What differs between two documents in what training computes: node types
- * and params, wires, and training settings. Names, descriptions, labels and
- * positions change nothing that is trained, so they are left out.
+ * What training computes from a document: node ids, types and params, the
+ * wires and the `training` block. A node's label and position and the
+ * document's name and description change nothing that is trained, so they
+ * are left out — of the editor's "is this run stale?" key and of the CLI's
+ * "is this resume another graph?" comparison alike.
  */
-import { canonicalJson, type GraphDoc } from '../graph';
+import { canonicalJson } from './serialize';
+import type { GraphDoc } from './schema';
 
-/** Short phrases, at most `limit` (then "… and N more"). */
+const wireOf = (e: GraphDoc['edges'][number]) => `${e.from.node}.${e.from.port} → ${e.to.node}.${e.to.port}`;
+
+/** The trained parts as one string: equal exactly when the two documents train the same. */
+export function trainedKey(doc: GraphDoc): string {
+  return canonicalJson({
+    nodes: doc.nodes.map((n) => [n.id, n.type, n.params]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    edges: doc.edges.map(wireOf).sort(),
+    training: doc.training,
+  });
+}
+
+/** What differs in the trained parts, as short phrases, at most `limit` (then "… and N more"). */
 export function graphChanges(before: GraphDoc, after: GraphDoc, limit = 4): string[] {
   const out: string[] = [];
   const nodesBefore = new Map(before.nodes.map((n) => [n.id, n]));
@@ -17,9 +31,8 @@ export function graphChanges(before: GraphDoc, after: GraphDoc, limit = 4): stri
     else diffValues(`node "${id}" params`, a.params, b.params, out);
   }
   for (const id of nodesAfter.keys()) if (!nodesBefore.has(id)) out.push(`node "${id}" added`);
-  const wire = (e: GraphDoc['edges'][number]) => `${e.from.node}.${e.from.port} → ${e.to.node}.${e.to.port}`;
-  const wiresBefore = new Set(before.edges.map(wire));
-  const wiresAfter = new Set(after.edges.map(wire));
+  const wiresBefore = new Set(before.edges.map(wireOf));
+  const wiresAfter = new Set(after.edges.map(wireOf));
   for (const w of wiresBefore) if (!wiresAfter.has(w)) out.push(`wire ${w} removed`);
   for (const w of wiresAfter) if (!wiresBefore.has(w)) out.push(`wire ${w} added`);
   diffValues('training', before.training, after.training, out);
