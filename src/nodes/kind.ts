@@ -23,9 +23,10 @@ export interface PyEmitter<P> {
   /**
    * The Python its expressions call (helper definitions, with their imports
    * on top), from a .py beside the kind's file: in a script once, whichever
-   * kinds of the graph bring it.
+   * kinds of the graph bring it. Several pieces when kinds share one
+   * (e.g. gather.py, the global batch under DDP): each piece once per script.
    */
-  python?: string;
+  python?: string | readonly string[];
 }
 
 export interface NodeKind<P = unknown> extends KindSpec<P> {
