@@ -1,34 +1,38 @@
 import { parseArgs } from 'node:util';
-import { errorsOf, formatProblem, parseGraph, warningsOf, type Problem } from '../graph';
+import { errorsOf, formatProblem, parseGraph, warningsOf, type GraphDoc, type Problem } from '../graph';
 import { validate } from '../nodes';
 import { CliError, type Io } from './io';
-import { readDocumentText } from './read';
+import { isLinkArgument, LinkRefused, readDocumentOrLink } from './link';
 
-/** validate GRAPH.json [--json]: exit 0 valid, 1 invalid, 2 not readable as a graph document. */
+/** validate GRAPH.json|URL [--json]: exit 0 valid, 1 invalid, 2 not readable as a graph document (for a link: the one it holds). */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOptions(args);
-  if (positionals.length !== 1) throw new CliError('usage: siamese-studio validate GRAPH.json [--json]');
+  if (positionals.length !== 1) throw new CliError('usage: siamese-studio validate GRAPH.json|URL [--json]');
   const file = positionals[0];
+  // A link is named so in messages: its URL may be thousands of characters.
+  const name = isLinkArgument(file) ? 'link' : file;
   const report = (readable: boolean, problems: Problem[]) => {
     if (values.json) {
-      io.out(JSON.stringify({ file, readable, valid: readable && errorsOf(problems).length === 0, errors: errorsOf(problems), warnings: warningsOf(problems) }));
+      const migratedFrom = parsed?.ok ? parsed.migratedFrom : undefined;
+      io.out(JSON.stringify({ file, readable, valid: readable && errorsOf(problems).length === 0, ...(migratedFrom ? { migratedFrom } : {}), errors: errorsOf(problems), warnings: warningsOf(problems) }));
     }
   };
 
+  let parsed: ReturnType<typeof parseGraph> | undefined;
   let text: string;
   try {
-    text = await readDocumentText(file);
+    text = await readDocumentOrLink(file);
   } catch (e) {
     if (!(e instanceof CliError) || !values.json) throw e;
-    report(false, [{ severity: 'error', code: 'not-json', path: '', message: e.message }]);
+    report(false, e instanceof LinkRefused ? e.problems : [{ severity: 'error', code: 'not-json', path: '', message: e.message }]);
     return 2;
   }
-  const parsed = parseGraph(text);
+  parsed = parseGraph(text);
   // Values out of range (in training as in a node's params) make a graph document invalid (1), not unreadable (2).
   if (!parsed.ok && !onlyValuesOutOfRange(parsed.errors)) {
     report(false, parsed.errors);
     if (!values.json) {
-      for (const p of parsed.errors) io.err(`siamese-studio: ${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+      for (const p of parsed.errors) io.err(`siamese-studio: ${name}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
     }
     return 2;
   }
@@ -41,11 +45,18 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     const summary = errors.length
       ? `invalid: ${count(errors.length, 'error')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`
       : `valid${warnings.length ? ` with ${count(warnings.length, 'warning')}` : ''}`;
-    const size = parsed.ok ? ` (${count(parsed.doc.nodes.length, 'node')}, ${count(parsed.doc.edges.length, 'edge')})` : '';
-    io.out(`${file}: ${summary}${size}`);
+    const size = parsed.ok ? ` (${contents(parsed.doc, count)}${parsed.migratedFrom ? `; format v${parsed.migratedFrom}, read as v${parsed.doc.version}` : ''})` : '';
+    io.out(`${name}: ${summary}${size}`);
     for (const p of [...errors, ...warnings]) io.out(`  ${formatProblem(p)}`);
   }
   return errors.length ? 1 : 0;
+}
+
+/** `7 nodes, 7 edges`, and the notes and groups where there are some. */
+function contents(doc: GraphDoc, count: (n: number, what: string) => string): string {
+  const notes = doc.notes?.length ?? 0;
+  const groups = doc.groups?.length ?? 0;
+  return [count(doc.nodes.length, 'node'), count(doc.edges.length, 'edge'), ...(notes ? [count(notes, 'note')] : []), ...(groups ? [count(groups, 'group')] : [])].join(', ');
 }
 
 /** Parse errors that are all values out of range: the document is a graph document, an invalid one. */

@@ -1,5 +1,6 @@
 /** The document layer: format, parsing, validation. Imports no Vue, no Rete, no tfjs. */
 export * from './algorithms';
+export * from './annotations';
 export * from './kinds';
 export * from './never';
 export * from './params';

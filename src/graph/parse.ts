@@ -2,6 +2,7 @@
  * parseGraph: text or a value in, a GraphDoc or a list of problems out. It
  * never throws: a file picker, a paste or a CLI argument can hand it anything.
  */
+import { annotationProblems } from './annotations';
 import { problemsFromIssues } from './issues';
 import { defaultMigrations, type Migrations } from './migrate';
 import type { Problem, ProblemCode } from './problems';
@@ -96,6 +97,8 @@ function parseUnsafe(input: unknown, options: ParseOptions): ParseResult {
       issue.path[0] === 'training' && (issue.code === 'too_big' || issue.code === 'too_small') ? 'param-out-of-range' : 'structure';
     return { ok: false, errors: problemsFromIssues(parsed.error.issues, migrated, [], code) };
   }
+  const references = annotationProblems(parsed.data);
+  if (references.length) return { ok: false, errors: references };
   return version < current ? { ok: true, doc: parsed.data, migratedFrom: version } : { ok: true, doc: parsed.data };
 }
 

@@ -7,8 +7,10 @@
 import type { GraphDoc } from './schema';
 
 const ORDER: Record<string, readonly string[]> = {
-  doc: ['format', 'version', 'name', 'description', 'nodes', 'edges', 'training'],
+  doc: ['format', 'version', 'name', 'description', 'nodes', 'edges', 'notes', 'groups', 'training'],
   node: ['id', 'type', 'label', 'params', 'position'],
+  note: ['id', 'text', 'position'],
+  group: ['id', 'title', 'collapsed', 'nodes'],
   edge: ['id', 'from', 'to'],
   ref: ['node', 'port'],
   position: ['x', 'y'],
@@ -19,7 +21,9 @@ function orderFor(path: readonly string[]): readonly string[] | undefined {
   const at = path.join('/');
   if (at === '') return ORDER.doc;
   if (at === 'nodes/*') return ORDER.node;
-  if (at === 'nodes/*/position') return ORDER.position;
+  if (at === 'nodes/*/position' || at === 'notes/*/position') return ORDER.position;
+  if (at === 'notes/*') return ORDER.note;
+  if (at === 'groups/*') return ORDER.group;
   if (at === 'edges/*') return ORDER.edge;
   if (at === 'edges/*/from' || at === 'edges/*/to') return ORDER.ref;
   return undefined;

@@ -1,7 +1,8 @@
 /**
  * What training computes from a document: node ids, types and params, the
- * wires and the `training` block. A node's label and position and the
- * document's name and description change nothing that is trained, so they
+ * wires and the `training` block. A node's label and position, the
+ * document's name and description, and its notes and groups (the canvas's
+ * annotations) change nothing that is trained, so they
  * are left out — of the editor's "is this run stale?" key and of the CLI's
  * "is this resume another graph?" comparison alike.
  */

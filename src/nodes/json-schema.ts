@@ -3,7 +3,7 @@
  * structural envelope with, per node type, that kind's own params schema.
  */
 import { z } from 'zod';
-import { documentSchema, nodeSchema } from '../graph';
+import { CURRENT_VERSION, documentSchema, nodeSchema } from '../graph';
 import type { NodeKind } from './kind';
 
 export function documentJsonSchema(kinds: readonly NodeKind<any>[]): Record<string, unknown> {
@@ -11,7 +11,7 @@ export function documentJsonSchema(kinds: readonly NodeKind<any>[]): Record<stri
   const doc = documentSchema(z.union(nodes as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]));
   return {
     ...z.toJSONSchema(doc, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }),
-    $id: 'https://siamese-studio.dev/schema/graph-v1.json',
-    title: 'Siamese Studio graph document, format v1',
+    $id: `https://siamese-studio.dev/schema/graph-v${CURRENT_VERSION}.json`,
+    title: `Siamese Studio graph document, format v${CURRENT_VERSION}`,
   };
 }

@@ -2,7 +2,8 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
-import { paramsOf, template, templateNames, templateText } from '../helpers/docs';
+import { serializeGraph } from '../../src/graph';
+import { paramsOf, template, templateNames } from '../helpers/docs';
 
 async function schemaText() {
   const out: string[] = [];
@@ -19,8 +20,9 @@ describe('siamese-studio schema', () => {
   it('accepts every template and rejects a bad param', async () => {
     const ajv = new Ajv2020({ allErrors: true, strict: false });
     const check = ajv.compile(JSON.parse(await schemaText()));
+    // The schema is the current format's: a template stored in an older one is checked as the app reads it (migrated).
     for (const name of templateNames) {
-      expect(check(JSON.parse(templateText(name))), JSON.stringify(check.errors)).toBe(true);
+      expect(check(JSON.parse(serializeGraph(template(name)))), JSON.stringify(check.errors)).toBe(true);
     }
     const doc = template('byol');
     paramsOf(doc, 'ema_enc').tauBase = 1.5;

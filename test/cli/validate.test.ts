@@ -31,7 +31,8 @@ const file = (name: string, text: string) => {
 describe('siamese-studio validate', () => {
   it('`npx siamese-studio validate templates/simsiam.json` exits 0', async () => {
     const { stdout } = await run('npx', ['siamese-studio', 'validate', 'templates/simsiam.json'], { cwd: root });
-    expect(stdout).toBe('templates/simsiam.json: valid (7 nodes, 7 edges)\n');
+    // The template is stored in format v1: read (migrated) as v2, and said so.
+    expect(stdout).toBe('templates/simsiam.json: valid (7 nodes, 7 edges; format v1, read as v2)\n');
   });
 
   it('a truncated file exits 2 with one clear line and no stack trace', async () => {
@@ -47,7 +48,7 @@ describe('siamese-studio validate', () => {
   it('exits 2 for a missing file, a newer version and another format', async () => {
     expect(await cli('validate', join(dir, 'nope.json'))).toMatchObject({ code: 2, stderr: `siamese-studio: cannot read ${join(dir, 'nope.json')}: no such file\n` });
     const newer = file('newer.json', templateText('simsiam').replace('"version": 1', '"version": 7'));
-    expect((await cli('validate', newer)).stderr).toContain('format version 7, newer than this Siamese Studio understands (1)');
+    expect((await cli('validate', newer)).stderr).toContain('format version 7, newer than this Siamese Studio understands (2)');
     expect((await cli('validate', file('other.json', '{"nodes": []}'))).code).toBe(2);
   });
 
@@ -77,7 +78,7 @@ describe('siamese-studio validate', () => {
   it('--json gives the same verdict as data', async () => {
     const ok = await cli('validate', templatePath('byol'), '--json');
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ file: templatePath('byol'), readable: true, valid: true, errors: [], warnings: [] });
+    expect(JSON.parse(ok.stdout)).toEqual({ file: templatePath('byol'), readable: true, valid: true, migratedFrom: 1, errors: [], warnings: [] });
     const cut = await cli('validate', file('cut2.json', '{"format":'), '--json');
     expect(cut.code).toBe(2);
     expect(JSON.parse(cut.stdout)).toMatchObject({ readable: false, valid: false, errors: [{ code: 'not-json' }] });

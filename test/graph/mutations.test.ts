@@ -191,12 +191,12 @@ describe('error kinds', () => {
   });
 
   it('newer version: refused by the parser with a clear message', () => {
-    const r = parseGraph(serializeGraph(template('simsiam')).replace('"version": 1', '"version": 2'));
+    const r = parseGraph(serializeGraph(template('simsiam')).replace('"version": 2', '"version": 3'));
     expect(r).toEqual({
       ok: false,
       errors: [{
         severity: 'error', code: 'newer-version', path: 'version',
-        message: 'this document is format version 2, newer than this Siamese Studio understands (1); update Siamese Studio to open it',
+        message: 'this document is format version 3, newer than this Siamese Studio understands (2); update Siamese Studio to open it',
       }],
     });
   });

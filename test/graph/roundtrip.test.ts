@@ -1,19 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { parseGraph, serializeGraph } from '../../src/graph';
+import { CURRENT_VERSION, parseGraph, serializeGraph } from '../../src/graph';
 import { template, templateNames, templateText } from '../helpers/docs';
 
 describe.each(templateNames)('template %s', (name) => {
-  it('is byte-identical after one parse → serialize', () => {
+  // Templates may be stored in an older format (the app and CLI migrate on load): then the
+  // canonical text is the file's with the current version, and that one round-trips as it is.
+  it('is byte-identical after one parse → serialize (once migrated to the current version)', () => {
     const text = templateText(name);
+    const canonical = text.replace(/^ {2}"version": \d+,$/m, `  "version": ${CURRENT_VERSION},`);
     const r = parseGraph(text);
     expect(r.ok).toBe(true);
-    if (r.ok) expect(serializeGraph(r.doc)).toBe(text);
+    if (r.ok) expect(serializeGraph(r.doc)).toBe(canonical);
+    const again = parseGraph(canonical);
+    expect(again.ok && again.migratedFrom).toBe(undefined);
+    if (again.ok) expect(serializeGraph(again.doc)).toBe(canonical);
   });
 
   it('parse → serialize → parse is the identity on the document', () => {
     const doc = template(name);
     const again = parseGraph(serializeGraph(doc));
-    expect(again).toEqual({ ok: true, doc });
+    expect(again).toEqual({ ok: true, doc: { ...doc, version: CURRENT_VERSION } });
   });
 
   it('serializes the same document with shuffled keys to the same text', () => {
