@@ -3,6 +3,7 @@
  * exit code; nothing here prints a stack trace for a user's mistake.
  */
 import { exportPytorchCommand } from './export-pytorch';
+import { linkCommand } from './link';
 import { schemaCommand } from './schema';
 import { validateCommand } from './validate';
 import { CliError, type Io, processIo } from './io';
@@ -10,8 +11,9 @@ import { CliError, type Io, processIo } from './io';
 const USAGE = `usage: siamese-studio <command> [options]
 
 commands:
-  validate GRAPH.json [--json]   check a graph document; exit 0 valid (warnings printed),
-                                 1 invalid, 2 not readable as a graph document
+  validate GRAPH.json|URL [--json]
+                                 check a graph document, or the one a link holds; exit 0 valid
+                                 (warnings printed), 1 invalid, 2 not readable as a graph document
   train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B]
         [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
         [--out DIR [--force]] [--resume DIR [--resume-with-changes]]
@@ -21,6 +23,8 @@ commands:
                                  2 bad input or unwritable output, 130 Ctrl-C
   export-pytorch GRAPH.json -o train.py
                                  write a PyTorch training script (one process or torchrun/DDP)
+  link GRAPH.json [--base URL]   print the editor's link holding the document (#doc=1.…;
+                                 default base http://localhost:5173/)
   schema                         print the JSON Schema of the graph document
   help                           show this text`;
 
@@ -30,6 +34,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     switch (command) {
       case 'validate':
         return await validateCommand(rest, io);
+      case 'link':
+        return await linkCommand(rest, io);
       case 'schema':
         return schemaCommand(rest, io);
       case 'train': // loads tfjs: only when training

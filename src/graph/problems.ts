@@ -18,6 +18,8 @@ export type ProblemCode =
   | 'bad-version'
   | 'migration-failed'
   | 'structure'
+  // a link whose fragment holds no readable document (src/graph/link.ts)
+  | 'bad-link'
   // a bug in the parser, not a verdict on the input (parseGraph still never throws)
   | 'internal-error'
   // a readable document with errors (CLI exit 1)

@@ -88,7 +88,7 @@ describe('siamese-studio validate', () => {
     const r = await cli('frobnicate');
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('unknown command "frobnicate"');
-    expect((await cli('validate')).stderr).toContain('usage: siamese-studio validate GRAPH.json [--json]');
+    expect((await cli('validate')).stderr).toContain('usage: siamese-studio validate GRAPH.json|URL [--json]');
   });
 });
 
