@@ -2,9 +2,15 @@
  * Parity of the tfjs runtime and the exported PyTorch script: the same
  * initial weights, the same batch (fixed views: augmentation off), for each
  * template — the loss within 1e-4 and every parameter's gradient within 1e-4
- * of its norm; then 3 optimizer steps (+ EMA updates): each step's loss and
+ * of its norm, or within its own rounding tolerance (below) where that is
+ * larger; then 3 optimizer steps (+ EMA updates): each step's loss and
  * every tensor of the state after step 1 and after step 3 within a tolerance
  * of its own, derived from how far float32 rounding can move it (below).
+ * The flat 1e-4 holds for the templates' widths; narrower BatchNorms are
+ * conditioned worse: at the tiny widths of test/nodes/custom-kind.test.ts
+ * (encoder 4, 8) PyTorch's own kernels (ATen default vs AVX2) disagree on
+ * enc.blocks.1.bn.bias by 1.1e-4 of its norm, so the gradients' spread
+ * under the nudged reruns below sets their tolerance there too.
  * Used by `npm run parity` (which prints the tables) and by the tests, which
  * also run the PyTorch side under other CPU kernels (`settings`).
  *
@@ -58,7 +64,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { GraphDoc } from '../src/graph';
-import { validate } from '../src/nodes';
+import { catalog as builtIn, validate, type NodeCatalog } from '../src/nodes';
 import { dimOf } from '../src/nodes/build';
 import { Rng } from '../src/nodes/nn/rng';
 import type { Dataset } from '../src/runtime/data/dataset';
@@ -117,10 +123,19 @@ interface TfjsSide {
   after: Map<number, Arrays>;
 }
 
+export interface ParityOptions {
+  batch?: number;
+  /** Where train.py, the safetensors and meta.json go (a new temporary folder by default). */
+  dir?: string;
+  /** The node kinds the document is validated, trained and exported with (the built-in ones by default). */
+  catalog?: NodeCatalog;
+}
+
 /** Runs the tfjs side once and the PyTorch side under each setting: a table of rows per setting's label. */
-export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, settings = [THIS_CPU], batch = 4, dir = mkdtempSync(join(tmpdir(), 'parity-'))): Promise<Map<string, ParityRow[]>> {
+export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, settings = [THIS_CPU], options: ParityOptions = {}): Promise<Map<string, ParityRow[]>> {
+  const { batch = 4, dir = mkdtempSync(join(tmpdir(), 'parity-')), catalog = builtIn } = options;
   mkdirSync(dir, { recursive: true });
-  const ours = await tfjsSide(tf, doc, dataset, batch, dir);
+  const ours = await tfjsSide(tf, doc, dataset, batch, dir, catalog);
   const tables = new Map<string, ParityRow[]>();
   for (const setting of settings) {
     execFileSync(PYTHON, [join(import.meta.dirname, 'parity.py'), join(dir, 'train.py'), dir], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...setting.env }, timeout: 300_000 });
@@ -130,8 +145,8 @@ export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, se
 }
 
 /** Writes what parity.py needs to dir and returns the runtime's loss, gradients and trajectory. */
-async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: number, dir: string): Promise<TfjsSide> {
-  const program = compile(doc, { dataset, batchSize: batch, steps: STEPS });
+async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: number, dir: string, catalog: NodeCatalog): Promise<TfjsSide> {
+  const program = compile(doc, { dataset, batchSize: batch, steps: STEPS, catalog });
   program.init(doc.training.seed);
   const tensors = async (entries: Iterable<[string, tfc.Tensor]>) => {
     const out: Arrays = {};
@@ -140,7 +155,7 @@ async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: 
   };
   try {
     // the augment node, found by its role: its views are replaced by fixed ones
-    const v = validate(doc);
+    const v = validate(doc, catalog);
     const augment = doc.nodes.find((n) => v.traits.get(n.id)?.augment)!;
     const port = v.traits.get(augment.id)!.augment!.output;
     const views = dimOf(v.shapes.get(augment.id)!.outputs[port], 0);
@@ -152,7 +167,7 @@ async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: 
     const overrides = new Map([[augment.id, { [port]: fixed }]]);
     writeFileSync(join(dir, 'views.safetensors'), encodeSafetensors({ views: { data: images, shape: viewShape } }));
     writeFileSync(join(dir, 'init.safetensors'), encodeSafetensors(await tensors(program.variables())));
-    writeFileSync(join(dir, 'train.py'), exportPytorch(doc));
+    writeFileSync(join(dir, 'train.py'), exportPytorch(doc, catalog));
     writeFileSync(join(dir, 'meta.json'), JSON.stringify({ names: Object.fromEntries(pythonNames(doc.nodes.map((n) => n.id))), steps: STEPS, snapshots: SNAPSHOTS }));
 
     const batchTensor = tf.zeros([1]);
@@ -180,18 +195,20 @@ function compare(ours: TfjsSide, theirs: Arrays): ParityRow[] {
   const row = (what: string, worst: number, tolerance: number, where: string) => rows.push({ what, worst, tolerance, where, ok: worst <= tolerance });
   row('loss', Math.abs(ours.loss - theirs.loss.data[0]), TOLERANCE, 'step 1');
 
-  let g = { worst: 0, where: '' };
+  // Each gradient within TOLERANCE of its norm, or of its own rounding tolerance where that is larger (see the header).
+  let g = { ratio: -1, worst: 0, tolerance: TOLERANCE, where: '' };
   for (const [key, mine] of Object.entries(ours.grads)) {
     const t = theirs[`grad/${key}`];
     if (!t) throw new Error(`PyTorch has no gradient for ${key}`);
     const norm = Math.max(Math.sqrt(t.data.reduce((a, x) => a + x * x, 0)), GRADIENT_NORM_FLOOR);
     const diff = maxAbsDiff(mine.data, t.data);
-    verbose(`grad ${key} norm ${norm.toExponential(2)} maxdiff ${diff.toExponential(2)}`);
-    if (diff / norm >= g.worst) g = { worst: diff / norm, where: key };
+    const tolerance = Math.max(TOLERANCE, roundingTolerance(largest(theirs[`spread/grad/${key}`].data), largest(t.data)) / norm);
+    verbose(`grad ${key} norm ${norm.toExponential(2)} maxdiff ${diff.toExponential(2)} tolerance ${(tolerance * norm).toExponential(2)}`);
+    if (diff / norm / tolerance >= g.ratio) g = { ratio: diff / norm / tolerance, worst: diff / norm, tolerance, where: key };
   }
   const missing = Object.keys(theirs).filter((k) => k.startsWith('grad/') && !ours.grads[k.slice(5)]);
   if (missing.length) throw new Error(`tfjs has no gradient for ${missing.join(', ')}`);
-  row(`gradients (${Object.keys(ours.grads).length}, relative to max(norm, ${GRADIENT_NORM_FLOOR}))`, g.worst, TOLERANCE, g.where);
+  row(`gradients (${Object.keys(ours.grads).length}, relative to max(norm, ${GRADIENT_NORM_FLOOR}))`, g.worst, g.tolerance, g.where);
 
   // Each quantity after training steps against its own tolerance; the row reports the one nearest to failing.
   let worst = { ratio: -1, diff: 0, tolerance: 0, where: '' };

@@ -7,7 +7,7 @@ writes to pytorch.safetensors in DIR, for the Node side to compare:
   losses, after<k>/<key>    the 3 optimizer steps (with EMA updates): the
                             loss of each, the state after each step in
                             meta['snapshots']
-  spread/<name>             for each of those, how far float32 rounding can
+  spread/<name>             for each of those and each grad/<key>, how far float32 rounding can
                             move it (see harness.ts): the largest deviation
                             over NUDGED_RUNS reruns whose initial state was
                             moved NUDGE_ULPS ulps per value, at random
@@ -95,13 +95,17 @@ def main(script, folder):
     to_key = lambda name: attr_to_node[name.split('.', 1)[0]] + '.' + name.split('.', 1)[1]
     out = {}
 
-    graph = fresh()
-    loss, _ = graph(None, None, views=views)
-    loss.backward()
-    out['loss'] = loss.detach().reshape(1)
-    for name, p in graph.named_parameters():
-        if p.grad is not None:
-            out[f'grad/{to_key(name)}'] = p.grad
+    def first_pass(graph):
+        loss, _ = graph(None, None, views=views)
+        loss.backward()
+        return loss.detach().reshape(1), {f'grad/{to_key(name)}': p.grad for name, p in graph.named_parameters() if p.grad is not None}
+
+    out['loss'], grads = first_pass(fresh())
+    out.update(grads)
+    # the gradients' spread too: how far rounding can move them (their tolerance, see harness.ts)
+    for seed in range(1, NUDGED_RUNS + 1):
+        for k, g in first_pass(fresh(torch.Generator().manual_seed(seed)))[1].items():
+            out[f'spread/{k}'] = torch.maximum(out.get(f'spread/{k}', torch.zeros_like(g)), (g - grads[k]).abs())
 
     def steps(graph):
         training = train.DOCUMENT['training']
