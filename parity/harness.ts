@@ -70,7 +70,7 @@ import { Rng } from '../src/nodes/nn/rng';
 import type { Dataset } from '../src/runtime/data/dataset';
 import { gatherImages } from '../src/runtime/data/sampler';
 import { toTorchLayout } from '../src/runtime/export';
-import { compile } from '../src/runtime/program';
+import { compile, disposeBackward } from '../src/runtime/program';
 import { maxAbsDiff } from '../test/helpers/runtime';
 import { exportPytorch, pythonNames } from '../src/runtime/pytorch/export';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../src/runtime/safetensors';
@@ -174,7 +174,8 @@ async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: 
     const pass = program.backward(batchTensor, new Rng(0), overrides);
     const loss = (await pass.loss.data())[0];
     const grads = await tensors(Object.entries(pass.grads));
-    tf.dispose([batchTensor, pass.loss, pass.z, pass.features, ...Object.values(pass.grads), ...pass.pending.map(([, v]) => v)]);
+    disposeBackward(pass);
+    batchTensor.dispose();
     const losses: number[] = [];
     const after = new Map<number, Arrays>();
     for (let k = 1; k <= STEPS; k++) {

@@ -123,6 +123,7 @@ def main(script, folder):
             optimizer.step()
             for online, target, tau_base, schedule in train.EMA_LINKS:
                 train.ema_update(getattr(graph, online), getattr(graph, target), train.ema_tau(tau_base, schedule, k, count))
+            train.update_state(graph, False)
             if k + 1 in meta['snapshots']:
                 for name, t in graph.state_dict().items():
                     if t.dtype == torch.float32:

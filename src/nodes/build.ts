@@ -27,8 +27,10 @@ export interface BuildContext<P> {
   rng: Rng;
   /** A parameter, trained unless this module is an EMA target. Shapes in tfjs layout. */
   param(name: string, shape: number[], role: ParamRole, init: (size: number) => Float32Array): Variable;
-  /** State that is not trained (BatchNorm running statistics). */
+  /** A module's state that is not trained (BatchNorm running statistics). */
   buffer(name: string, shape: number[], init: (size: number) => Float32Array): Variable;
+  /** The kind's declared training state (kind.ts KindState), by buffer name: read in forward, updated by the runtime after the step. */
+  state: Readonly<Record<string, Variable>>;
 }
 
 /** What layers need of a step: train or eval, and how to update state (BatchNorm running statistics). */

@@ -2,14 +2,44 @@
  * A node kind is a declaration: ports, params (zod, with ranges and
  * defaults), traits and a shape rule — plus one line in index.ts.
  */
-import type { KindSpec } from '../graph';
-import type { Builder } from './build';
+import type { KindSpec, PortShape } from '../graph';
+import type { Builder, Tensor, Tf } from './build';
 import type { DataSource } from './dataset';
 import type { LayersNet } from './layers-net';
+import type { Rng } from './nn/rng';
+
+/** One buffer of a kind's training state: its shape and initial value. */
+export interface StateBuffer {
+  shape: number[];
+  init: Float32Array;
+}
+
+/**
+ * Training state a node keeps between steps (a queue of keys, a centre):
+ * tensors that are not trained, declared here so that every runtime treats
+ * them alike — the tfjs runtime builds and updates them, checkpoints save and
+ * restore them, the PyTorch exporter registers them as buffers (so the
+ * script's checkpoint holds them) and gathers their inputs under DDP.
+ */
+export interface KindState<P> {
+  /** The buffers by name, from the node's params and input shapes; initial values from the seeded init stream. */
+  buffers(params: P, inputs: Readonly<Record<string, PortShape>>, rng: Rng): Record<string, StateBuffer>;
+  /** The input ports whose values at a step the update reads (never differentiated). */
+  reads: readonly string[];
+  /** Under DDP, those inputs are first gathered from every process (in rank order) — MoCo's concat_all_gather. */
+  gatherAcrossProcesses: boolean;
+  /** The buffers' new values, after the optimizer step of a step that succeeded, from their values and that step's inputs. */
+  update(args: { tf: Tf; params: P; state: Readonly<Record<string, Tensor>>; inputs: Readonly<Record<string, Tensor>> }): Record<string, Tensor>;
+}
 
 /** How a node kind appears in an exported PyTorch script (src/runtime/pytorch). */
 export interface PyEmitter<P> {
-  /** Module kinds: the Python expression that builds the module; `inputSize` is its input's channels or width. */
+  /**
+   * Module kinds: the Python expression that builds the module; `inputSize` is its input's channels or width.
+   * Kinds with training state: the nn.Module holding it — each buffer registered under its name
+   * (`register_buffer`, so the script's checkpoint holds it) and `update(**inputs)` setting them in
+   * place from the lists of views of `state.reads` (`inputSize`: the first one's width).
+   */
   module?(params: P, inputSize: number): string;
   /**
    * The Python expression of this node's tensor output (a list of views, or
@@ -42,9 +72,11 @@ export interface NodeKind<P = unknown> extends KindSpec<P> {
   dataSource?(params: P): DataSource;
   /** For an encoder: its layers in a tfjs LayersModel (src/runtime/tfjs-model.ts), from `input`; returns the last layer. */
   layersModel?(params: P, net: LayersNet, input: string): string;
+  /** Training state kept between steps (its build reads it as `ctx.state`). */
+  state?: KindState<P>;
 }
 
-export function defineKind<P>(spec: KindSpec<P> & Pick<NodeKind<P>, 'build' | 'emaTau' | 'pytorch' | 'dataSource' | 'layersModel'> & { defaultInput?: unknown }): NodeKind<P> {
+export function defineKind<P>(spec: KindSpec<P> & Pick<NodeKind<P>, 'build' | 'emaTau' | 'pytorch' | 'dataSource' | 'layersModel' | 'state'> & { defaultInput?: unknown }): NodeKind<P> {
   const { defaultInput = {}, ...kind } = spec;
   return { ...kind, defaults: () => kind.params.parse(structuredClone(defaultInput)) };
 }

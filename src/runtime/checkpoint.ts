@@ -1,5 +1,6 @@
 /**
- * Checkpoints: every variable (online and target modules, BatchNorm buffers),
+ * Checkpoints: every variable (online and target modules, BatchNorm buffers,
+ * the training state node kinds declare: a queue),
  * the optimizer's slots and step, and the random streams and data order, so
  * that a resumed run computes exactly what the uninterrupted one would have.
  * Stored as safetensors (tensors) + `state.json` (the rest, the canonical
@@ -16,7 +17,9 @@ import type { TrainingProgram } from './program';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from './safetensors';
 
 export const CHECKPOINT_FORMAT = 'siamese-studio.checkpoint';
-export const CHECKPOINT_VERSION = 2;
+/** Version 3 adds `state` (kinds' training state); version 2, written before there was any, still reads. */
+export const CHECKPOINT_VERSION = 3;
+const READABLE_VERSIONS = [2, CHECKPOINT_VERSION];
 
 export interface CheckpointFiles {
   json: string;
@@ -33,6 +36,8 @@ const stepCount = z.number().int().min(0).max(100_000_000);
 const StateSchema = z.strictObject({
   format: z.literal(CHECKPOINT_FORMAT),
   version: z.literal(CHECKPOINT_VERSION),
+  /** The kinds' training state among the tensors (`var/node.name`), with its shape: what a resume must find again. */
+  state: z.record(z.string(), z.array(z.number().int().min(0))),
   /** The canonical text of the document trained. */
   graph: z.string(),
   tensorsSha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex digits'),
@@ -87,6 +92,7 @@ export async function saveCheckpoint(program: TrainingProgram): Promise<Checkpoi
   const tensors = encodeSafetensors(arrays);
   const state: CheckpointState = {
     format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, graph: serializeGraph(program.doc), tensorsSha256: await sha256Hex(tensors),
+    state: Object.fromEntries([...program.trainingState()].map(([key, v]) => [key, v.shape])),
     optimizerStep: program.optimizerState.state().step, ...program.samplerState(),
   };
   return { json: JSON.stringify(state), tensors };
@@ -103,10 +109,11 @@ export function readCheckpointState(json: string, file: string): CheckpointState
   const format = (raw as { format?: unknown } | null)?.format;
   if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${file}: not a Siamese Studio checkpoint (format ${JSON.stringify(format)})`);
   const version = (raw as { version?: unknown }).version;
-  if (version !== CHECKPOINT_VERSION) {
-    throw new CheckpointError(`${file}: checkpoint version ${JSON.stringify(version)}; this version of Siamese Studio reads version ${CHECKPOINT_VERSION} (start a new run)`);
+  if (!READABLE_VERSIONS.includes(version as number)) {
+    throw new CheckpointError(`${file}: checkpoint version ${JSON.stringify(version)}; this version of Siamese Studio reads versions ${READABLE_VERSIONS.join(' and ')} (start a new run)`);
   }
-  const parsed = StateSchema.safeParse(raw);
+  // version 2 predates kinds' training state: it holds none
+  const parsed = StateSchema.safeParse(version === 2 ? { ...(raw as object), version: CHECKPOINT_VERSION, state: {} } : raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new CheckpointError(`${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
@@ -136,6 +143,12 @@ export async function restoreCheckpoint(program: TrainingProgram, state: Checkpo
     throw new CheckpointError((e as Error).message);
   }
   const variables = program.variables();
+  for (const [key, v] of program.trainingState()) {
+    const shape = state.state[key];
+    if (!shape) fail(`${files.state}: state: has no training state ${key} (${v.shape.join('×')}), which this graph keeps: was it made from another graph?`);
+    if (shape.join() !== v.shape.join()) fail(`${files.state}: state: ${key} is ${shape.join('×')}, but ${v.shape.join('×')} in the graph`);
+  }
+  for (const key of Object.keys(state.state)) if (!program.trainingState().has(key)) fail(`${files.state}: state: ${key} is no training state of this graph: was it made from another graph?`);
   const expected = new Map<string, number[]>();
   for (const [key, v] of variables) expected.set(`var/${key}`, v.shape);
   const slots = new Set(slotNames(program.optimizerState.settings));

@@ -1,7 +1,8 @@
 /**
  * The variables of a compiled graph: each module's parameters and buffers by
- * name, which are trained, and the EMA pairs (a target starts as a copy of its
- * online module and is never trained).
+ * name, which are trained, the EMA pairs (a target starts as a copy of its
+ * online module and is never trained), and the training state kinds declare
+ * (kind.ts KindState: a queue, a centre) by node and buffer name.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ParamRole } from '../nodes/build';
@@ -19,6 +20,8 @@ let programCount = 0;
 
 export class VariableStore {
   readonly modules = new Map<string, ModuleVariables>();
+  /** Kinds' training state: node id → buffer name → variable. */
+  readonly state = new Map<string, Map<string, tf.Variable>>();
   /** tfjs variable names are global: a prefix per program keeps programs apart. */
   private readonly prefix = `p${++programCount}`;
 
@@ -40,24 +43,39 @@ export class VariableStore {
     return variable;
   }
 
+  /** One buffer of a node's training state (never trained). */
+  stateBuffer(node: string, name: string, shape: number[], values: Float32Array): tf.Variable {
+    const variable = newVariable(values, shape, false, `${this.prefix}/${node}/${name}`);
+    if (!this.state.has(node)) this.state.set(node, new Map());
+    this.state.get(node)!.set(name, variable);
+    return variable;
+  }
+
+  /** The training state by "node.name". */
+  trainingState(): Map<string, tf.Variable> {
+    return new Map([...this.state].flatMap(([node, buffers]) => [...buffers].map(([name, v]) => [`${node}.${name}`, v] as const)));
+  }
+
   trainable(): TrainableParam[] {
     return [...this.modules.values()].filter((m) => m.trainable)
       .flatMap((m) => [...m.params].map(([name, p]) => ({ key: `${m.id}.${name}`, module: m.id, variable: p.variable, role: p.role })));
   }
 
-  /** Every variable by "module.name": parameters and buffers. */
+  /** Every variable by "node.name": parameters, buffers and training state. */
   all(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
     for (const m of this.modules.values()) {
       for (const [name, p] of m.params) out.set(`${m.id}.${name}`, p.variable);
       for (const [name, b] of m.buffers) out.set(`${m.id}.${name}`, b);
     }
+    for (const [key, v] of this.trainingState()) out.set(key, v);
     return out;
   }
 
   dispose(): void {
     for (const v of this.all().values()) v.dispose();
     this.modules.clear();
+    this.state.clear();
   }
 }
 

@@ -74,12 +74,15 @@ export interface Backward {
   loss: tf.Scalar;
   grads: Record<string, Tensor>;
   pending: Array<[Variable, Tensor]>;
+  /** Per node with training state: the inputs its update reads, as this step's forward saw them. */
+  stateInputs: Map<string, Record<string, Tensor>>;
   z: Tensor;
   features: Tensor;
 }
 
-const disposeBackward = (b: Backward) =>
-  tf.dispose([b.loss, b.z, b.features, ...Object.values(b.grads), ...b.pending.map(([, value]) => value)]);
+/** Releases every tensor of a pass. */
+export const disposeBackward = (b: Backward) =>
+  tf.dispose([b.loss, b.z, b.features, ...Object.values(b.grads), ...b.pending.map(([, value]) => value), ...[...b.stateInputs.values()].flatMap(Object.values)]);
 
 interface EmaLink {
   online: ModuleVariables;
@@ -140,8 +143,12 @@ export class TrainingProgram {
       const traits = validation.traits.get(id)!;
       if (!kind.build) continue;
       const module = traits.module ? this.store.module(id, kind.type, !isEmaTarget(validation, id)) : undefined;
+      const params = validation.params.get(id);
+      const shapes = validation.shapes.get(id)!.inputs;
+      const declared = kind.state ? Object.entries(kind.state.buffers(params, shapes, initRng)) : [];
+      const state = Object.fromEntries(declared.map(([name, b]) => [name, this.store.stateBuffer(id, name, b.shape, b.init)]));
       const program = kind.build({
-        tf, id, params: validation.params.get(id), inputs: validation.shapes.get(id)!.inputs, rng: initRng,
+        tf, id, params, inputs: shapes, rng: initRng, state,
         param: (name, shape, role, init) => this.store.param(module!, name, shape, role, init(shape.reduce((a, b) => a * b, 1))),
         buffer: (name, shape, init) => this.store.buffer(module!, name, shape, init(shape.reduce((a, b) => a * b, 1))),
       });
@@ -206,9 +213,16 @@ export class TrainingProgram {
     const pending: Array<[Variable, Tensor]> = [];
     const env: StepEnv = { mode: 'train', rng, batch, assign: (v, value) => pending.push([v, tf.keep(value)]) };
     const kept: Partial<Pick<Backward, 'z' | 'features'>> = {};
+    const stateInputs = new Map<string, Record<string, Tensor>>();
     const params = this.params;
     const { value, grads } = tf.variableGrads(() => {
       const outputs = this.forward(env, overrides);
+      for (const n of this.built) {
+        if (!n.kind.state) continue;
+        const reads = n.kind.state.reads;
+        // clones (sharing the data): an input may be a fixed override the caller owns
+        stateInputs.set(n.id, Object.fromEntries(n.inputs.filter((i) => reads.includes(i.port)).map((i) => [i.port, tf.keep(tf.clone(outputs.get(i.from)![i.fromPort]))])));
+      }
       const { embedding, encoder } = this.monitor;
       kept.z = tf.keep(firstView(outputs.get(embedding.node)![embedding.port]));
       kept.features = tf.keep(firstView(outputs.get(encoder.node)![encoder.output]));
@@ -217,7 +231,7 @@ export class TrainingProgram {
     }, params.map((p) => p.variable));
     const byKey: Record<string, Tensor> = {};
     for (const p of params) if (grads[p.variable.name]) byKey[p.key] = grads[p.variable.name];
-    return { loss: value, grads: byKey, pending, z: kept.z!, features: kept.features! };
+    return { loss: value, grads: byKey, pending, stateInputs, z: kept.z!, features: kept.features! };
   }
 
   async step(overrides?: Overrides): Promise<StepMetrics> {
@@ -237,6 +251,7 @@ export class TrainingProgram {
       for (const [v, value] of pass.pending) v.assign(value);
       const tau = this.emaLinks.map((link) => link.tau(k));
       this.emaLinks.forEach((link, i) => link.targets.forEach((t) => emaUpdate(link.online, t, tau[i])));
+      this.updateState(pass.stateInputs);
       this.completed = k + 1;
 
       const std = collapseStd(pass.z);
@@ -253,6 +268,25 @@ export class TrainingProgram {
       batch.dispose();
       if (pass) disposeBackward(pass);
     }
+  }
+
+  /** Each kind's training state after a successful step: its update rule, from the inputs that step's forward saw. */
+  private updateState(stateInputs: Backward['stateInputs']): void {
+    for (const n of this.built) {
+      const buffers = this.store.state.get(n.id);
+      if (!n.kind.state || !buffers) continue;
+      const state = Object.fromEntries(buffers);
+      const params = this.validation.params.get(n.id);
+      tf.tidy(() => {
+        const next = n.kind.state!.update({ tf, params, state, inputs: stateInputs.get(n.id)! });
+        for (const [name, v] of buffers) v.assign(next[name]);
+      });
+    }
+  }
+
+  /** The training state kinds declare, by "node.name" (also among variables()). */
+  trainingState(): Map<string, tf.Variable> {
+    return this.store.trainingState();
   }
 
   /** The online encoder's kind, params and the image size it takes (H, W, C). */

@@ -28,7 +28,7 @@ const { readCheckpointDir, writeCheckpointDir } = await import('../../src/cli/ch
 function checkpoint(step: number, size: number) {
   const tensors = new Uint8Array(size).fill(step);
   const json = JSON.stringify({
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, graph: '{}', tensorsSha256: createHash('sha256').update(tensors).digest('hex'),
+    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, state: {}, graph: '{}', tensorsSha256: createHash('sha256').update(tensors).digest('hex'),
     optimizerStep: step, completed: step, sampler: { rng: [1, 2, 3, 4], order: null, position: 0 }, augment: [5, 6, 7, 8],
   });
   return { json, tensors };

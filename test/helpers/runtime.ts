@@ -52,7 +52,7 @@ export function buildNode<P>(tf: typeof tfc, kind: NodeKind<P>, params: P, input
   const made: BuiltNode['params'] = [];
   const buffers = new Map<string, tfc.Variable>();
   const program = kind.build!({
-    tf, id: kind.type, params, inputs, rng: new Rng(seed),
+    tf, id: kind.type, params, inputs, rng: new Rng(seed), state: {},
     param: (name, shape, role, init) => {
       const variable = newVariable(init(shape.reduce((a, b) => a * b, 1)), shape, true);
       made.push({ name, variable, role });

@@ -41,6 +41,7 @@ export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): st
   const augments: string[] = [];
   const predictors: string[] = [];
   const losses: string[] = [];
+  const stateNodes: string[] = [];
   const expressions = new Map<string, string>();
   let cropSize = 0;
 
@@ -67,6 +68,13 @@ export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): st
         if (traits.predictor) predictors.push(py(attr(id)));
       }
       if (id === monitors.encoder.node) cropSize = dimOf(shapes.inputs[monitors.encoder.input], 2);
+    }
+    if (kind.state) {
+      // training state: a module of buffers (register_buffer), updated after each optimizer step from what this forward saw
+      const reads = kind.state.reads;
+      init.push(`        ${comment}`, `        self.${attr(id)} = ${kind.pytorch!.module!(params, lastDim(shapes.inputs[reads[0]]))}`);
+      stateNodes.push(`    (${py(attr(id))}, ${py(kind.state.gatherAcrossProcesses)}),`);
+      forward.push(`        self.state_inputs[${py(attr(id))}] = {${reads.map((port) => `${py(port)}: [v.detach() for v in ${inputs[port]}]`).join(', ')}}`);
     }
     if (traits.augment) augments.push(`    ${pyStr(id)}: ${py((params as { views: unknown }).views)},`);
     if (!kind.pytorch!.forward) continue;
@@ -129,13 +137,18 @@ ${augments.join('\n')}
 EMA_LINKS = [
 ${ema.join('\n')}
 ]
+# (module, gather): nodes with training state, updated after each optimizer step from the inputs their forward saw
+# (under DDP first gathered from every process where gather is True)
+STATE_NODES = [
+${stateNodes.join('\n')}
+]
 
 
 class Graph(nn.Module):
     r"""The graph ${pyStr(doc.name)}: every module node, and the forward pass to the total loss."""
 
     def __init__(self):
-        super().__init__()
+        super().__init__()${stateNodes.length ? '\n        self.state_inputs = {}  # module attribute -> the inputs its state update reads' : ''}
 ${init.join('\n')}
 
     def forward(self, images, gen, views=None):

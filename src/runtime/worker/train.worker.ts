@@ -111,7 +111,7 @@ async function preview(text: string, data: DataInput | undefined, seed: number) 
       // the augment node's own forward, alone: it has no weights
       const noWeights = () => { throw new Error('an augment node has no weights'); };
       const node = catalog.get(augment.type)!.build!({
-        tf, id: augment.id, params: v.params.get(augment.id), inputs: v.shapes.get(augment.id)?.inputs ?? {}, rng: new Rng(0), param: noWeights, buffer: noWeights,
+        tf, id: augment.id, params: v.params.get(augment.id), inputs: v.shapes.get(augment.id)?.inputs ?? {}, rng: new Rng(0), param: noWeights, buffer: noWeights, state: {},
       });
       const batch = tf.expandDims(images, 0);
       const views = node.forward({ [role.input]: batch }, { mode: 'train', rng: new Rng(seed), batch, assign: () => {} })[role.output];

@@ -158,6 +158,7 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
                 taus = [ema_tau(tau_base, schedule, step, args.steps) for _, _, tau_base, schedule in EMA_LINKS]
                 for (online, target, _, _), tau in zip(EMA_LINKS, taus):
                     ema_update(getattr(graph, online), getattr(graph, target), tau)
+                update_state(graph, distributed)
                 # the loss first: a non-finite one also makes the update non-finite, and is what to report
                 loss_bad = not math.isfinite(loss.item())
                 bad = None if loss_bad else first_non_finite(graph, optimizer)
@@ -222,6 +223,23 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
             say(f'{prog()}: stopped after step {step}; {where}')
         return EXIT_INTERRUPTED
     return EXIT_DONE
+
+
+def concat_all_gather(x):
+    """x (B, ...) on each process -> (world * B, ...) in rank order, without gradient (MoCo's concat_all_gather)."""
+    parts = [torch.zeros_like(x) for _ in range(dist.get_world_size())]
+    dist.all_gather(parts, x.contiguous())
+    return torch.cat(parts, 0)
+
+
+def update_state(graph, distributed):
+    """After the optimizer step: each node's training state from the inputs its forward saw (gathered from every process where the kind says so)."""
+    with torch.no_grad():
+        for attr, gather in STATE_NODES:
+            inputs = graph.state_inputs.pop(attr)
+            if gather and distributed:
+                inputs = {port: [concat_all_gather(v) for v in views] for port, views in inputs.items()}
+            getattr(graph, attr).update(**inputs)
 
 
 def save_encoder(graph, path, step):
