@@ -2,13 +2,15 @@ import { parseArgs } from 'node:util';
 import { errorsOf, formatProblem, parseGraph, warningsOf, type GraphDoc, type Problem } from '../graph';
 import { validate } from '../nodes';
 import { CliError, type Io } from './io';
-import { readDocumentText } from './read';
+import { isLinkArgument, LinkRefused, readDocumentOrLink } from './link';
 
-/** validate GRAPH.json [--json]: exit 0 valid, 1 invalid, 2 not readable as a graph document. */
+/** validate GRAPH.json|URL [--json]: exit 0 valid, 1 invalid, 2 not readable as a graph document (for a link: the one it holds). */
 export async function validateCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseOptions(args);
-  if (positionals.length !== 1) throw new CliError('usage: siamese-studio validate GRAPH.json [--json]');
+  if (positionals.length !== 1) throw new CliError('usage: siamese-studio validate GRAPH.json|URL [--json]');
   const file = positionals[0];
+  // A link is named so in messages: its URL may be thousands of characters.
+  const name = isLinkArgument(file) ? 'link' : file;
   const report = (readable: boolean, problems: Problem[]) => {
     if (values.json) {
       const migratedFrom = parsed?.ok ? parsed.migratedFrom : undefined;
@@ -19,10 +21,10 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   let parsed: ReturnType<typeof parseGraph> | undefined;
   let text: string;
   try {
-    text = await readDocumentText(file);
+    text = await readDocumentOrLink(file);
   } catch (e) {
     if (!(e instanceof CliError) || !values.json) throw e;
-    report(false, [{ severity: 'error', code: 'not-json', path: '', message: e.message }]);
+    report(false, e instanceof LinkRefused ? e.problems : [{ severity: 'error', code: 'not-json', path: '', message: e.message }]);
     return 2;
   }
   parsed = parseGraph(text);
@@ -30,7 +32,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   if (!parsed.ok && !onlyValuesOutOfRange(parsed.errors)) {
     report(false, parsed.errors);
     if (!values.json) {
-      for (const p of parsed.errors) io.err(`siamese-studio: ${file}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+      for (const p of parsed.errors) io.err(`siamese-studio: ${name}: ${p.path ? `${p.path}: ` : ''}${p.message}`);
     }
     return 2;
   }
@@ -44,7 +46,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
       ? `invalid: ${count(errors.length, 'error')}${warnings.length ? `, ${count(warnings.length, 'warning')}` : ''}`
       : `valid${warnings.length ? ` with ${count(warnings.length, 'warning')}` : ''}`;
     const size = parsed.ok ? ` (${contents(parsed.doc, count)}${parsed.migratedFrom ? `; format v${parsed.migratedFrom}, read as v${parsed.doc.version}` : ''})` : '';
-    io.out(`${file}: ${summary}${size}`);
+    io.out(`${name}: ${summary}${size}`);
     for (const p of [...errors, ...warnings]) io.out(`  ${formatProblem(p)}`);
   }
   return errors.length ? 1 : 0;

@@ -5,7 +5,7 @@
  * gestures are the canvas's; they are here so that the overlay lists them.
  */
 export type ShortcutAction =
-  | 'delete' | 'undo' | 'redo' | 'selectAll' | 'selectNone' | 'export' | 'fit' | 'minimap' | 'shortcuts';
+  | 'delete' | 'undo' | 'redo' | 'selectAll' | 'selectNone' | 'export' | 'copyLink' | 'fit' | 'minimap' | 'shortcuts';
 
 export type Shortcut =
   | { via: 'key'; keys: string; does: string; action: ShortcutAction; matches(e: KeyboardEvent): boolean }
@@ -23,6 +23,7 @@ export const shortcuts: readonly Shortcut[] = [
   { via: 'key', keys: 'Ctrl+A', does: 'select all', action: 'selectAll', matches: (e) => mod(e) && letter(e, 'a') },
   { via: 'key', keys: 'Escape', does: 'select none; close the shortcut list or node search', action: 'selectNone', matches: (e) => e.key === 'Escape' },
   { via: 'key', keys: 'Ctrl+S', does: 'export the document', action: 'export', matches: (e) => mod(e) && letter(e, 's') },
+  { via: 'key', keys: 'L', does: 'copy a link that holds the graph (opening it shows the same graph)', action: 'copyLink', matches: (e) => plain(e) && letter(e, 'l') },
   { via: 'key', keys: 'F', does: 'fit the graph in view', action: 'fit', matches: (e) => plain(e) && letter(e, 'f') },
   { via: 'key', keys: 'M', does: 'show or hide the minimap', action: 'minimap', matches: (e) => plain(e) && letter(e, 'm') },
   { via: 'key', keys: '?', does: 'show or hide the list of every shortcut', action: 'shortcuts', matches: (e) => !mod(e) && e.key === '?' },

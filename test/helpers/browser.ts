@@ -53,10 +53,16 @@ export const serverUrl = (server: { httpServer: unknown }) => {
   return `http://127.0.0.1:${address?.port ?? 0}/`;
 };
 
+/** Vite's dev server for this checkout, on a free port (several profiles can open it: openPage(serverUrl(server))). */
+export async function devServer(): Promise<ViteDevServer> {
+  const server = await createServer({ root, configFile: join(root, 'vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
+  await server.listen();
+  return server;
+}
+
 /** The app from Vite's dev server on a free port, in Chromium. */
 export async function openStudio(extraArgs: string[] = []): Promise<Studio> {
-  const server: ViteDevServer = await createServer({ root, configFile: join(root, 'vite.config.ts'), server: { port: 0, strictPort: false }, logLevel: 'error' });
-  await server.listen();
+  const server = await devServer();
   return openPage(serverUrl(server), extraArgs, () => server.close());
 }
 

@@ -3,7 +3,7 @@
  * the CLI writes (serializeGraph); import reads with the CLI's parser, so the
  * same file gives the same messages everywhere.
  */
-import { formatProblem, MAX_DOCUMENT_CHARS, parseGraph, type GraphDoc } from '../../graph';
+import { formatProblem, MAX_DOCUMENT_CHARS, parseGraph, type GraphDoc, type ParseResult } from '../../graph';
 
 export type ImportResult = { ok: true; doc: GraphDoc } | { ok: false; messages: string[] };
 
@@ -11,7 +11,11 @@ export type ImportResult = { ok: true; doc: GraphDoc } | { ok: false; messages: 
 const MAX_IMPORT_BYTES = MAX_DOCUMENT_CHARS;
 
 export function readDocumentText(text: string, source: string): ImportResult {
-  const r = parseGraph(text);
+  return importResultOf(parseGraph(text), source);
+}
+
+/** The parser's verdict as an import's: each refusal one line naming its source (a file, "pasted text", "link"). */
+export function importResultOf(r: ParseResult, source: string): ImportResult {
   return r.ok ? { ok: true, doc: r.doc } : { ok: false, messages: r.errors.map((p) => `${source}: ${formatProblem(p)}`) };
 }
 
