@@ -9,6 +9,7 @@ import { ema } from './ema';
 import { encoder } from './encoder';
 import type { NodeKind } from './kind';
 import { loss } from './loss';
+import { ntXentKind } from './nt-xent';
 import { predictor } from './predictor';
 import { projector } from './projector';
 import { stopGradient } from './stop-gradient';
@@ -22,6 +23,7 @@ export const nodeKinds: readonly NodeKind<any>[] = [
   stopGradient,
   ema,
   loss,
+  ntXentKind,
 ];
 
 export interface NodeCatalog extends Catalog {

@@ -1,7 +1,8 @@
 /**
  * The Python half of an exported script that does not depend on the graph
- * (data, metrics, LARS and schedules, safetensors, flags and errors, files
- * and checkpoints, Ctrl-C, the training loop), as .py files in ./prelude; a
+ * (data, metrics, the linear probe, LARS and schedules, safetensors, flags
+ * and errors, files and checkpoints, Ctrl-C, the training loop), as .py
+ * files in ./prelude; a
  * node kind adds its own helpers (PyEmitter.python: augmentations, encoders,
  * the MLP, the loss). They mirror src/nodes and src/runtime; the parity
  * harness (npm run parity) checks that they agree.
@@ -17,13 +18,14 @@ import data from './prelude/data.py.ts';
 import files from './prelude/files.py.ts';
 import metrics from './prelude/metrics.py.ts';
 import optim from './prelude/optim.py.ts';
+import probe from './prelude/probe.py.ts';
 import safetensors from './prelude/safetensors.py.ts';
 import stop from './prelude/stop.py.ts';
 import train from './prelude/train.py.ts';
 
 /** The fixed part in script order; the node kinds' helpers (the building blocks) go between data and the rest. */
 const BEFORE_KINDS = [data];
-const AFTER_KINDS = [metrics, optim, safetensors, cli, files, stop, train];
+const AFTER_KINDS = [metrics, probe, optim, safetensors, cli, files, stop, train];
 
 /**
  * The names the fixed part takes from the script's graph section (export.ts

@@ -67,6 +67,7 @@ export default [
   "    ap.add_argument('--batch', type=int_from(2, BOUNDS['batchSize']), help=f'global batch size, split over processes (default: the document\\'s, {t[\"batchSize\"]})')",
   "    ap.add_argument('--seed', type=int_from(0, BOUNDS['seed']), default=t['seed'])",
   "    ap.add_argument('--eval-every', type=int_from(0, BOUNDS['steps']), default=0, help='kNN top-1 every N steps (0: never)')",
+  "    ap.add_argument('--probe', action='store_true', help='at the end, the linear probe\\'s top-1 (frozen encoder, whole splits) in the done line')",
   "    ap.add_argument('--out', default='out', help='folder for run.json, metrics.jsonl, checkpoint.pt and encoder.safetensors')",
   "    ap.add_argument('--force', action='store_true', help='write into an --out folder that is not empty and not a run of this script')",
   "    ap.add_argument('--resume', action='store_true', help='continue from OUT/checkpoint.pt, with the losses of an uninterrupted run')",

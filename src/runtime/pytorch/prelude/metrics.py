@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 
 # --------------------------------------------------------------------------
-# Metrics: collapse, effective rank (on the probe set), kNN
+# Metrics: collapse, effective rank (on the probe set), encoder features, kNN
 # --------------------------------------------------------------------------
 
 def collapse_std(z):
@@ -44,21 +44,24 @@ def probe_ranks(graph, view):
 
 
 @torch.no_grad()
-def knn_top1(encoder, bank, bank_labels, queries, query_labels, size, k=200, temperature=0.1, classes=10, chunk=256):
-    """kNN monitor (k = 200, cosine similarity, exp(sim / t) weighted votes), as in lightly's benchmarks."""
+def encoder_features(encoder, images, size, chunk=256):
+    """The encoder's features of uint8 images in eval mode, un-augmented (eval_view), in chunks; its mode restored after."""
     was_training = encoder.training
     encoder.eval()
-    def features(images):
-        out = []
-        for i in range(0, len(images), chunk):
-            out.append(F.normalize(encoder(eval_view(images[i:i + chunk], size).to(DEVICE)), dim=1))
-        return torch.cat(out)
-    bank_f, query_f = features(bank), features(queries)
+    out = torch.cat([encoder(eval_view(images[i:i + chunk], size).to(DEVICE)) for i in range(0, len(images), chunk)])
+    encoder.train(was_training)
+    return out
+
+
+@torch.no_grad()
+def knn_top1(encoder, bank, bank_labels, queries, query_labels, size, k=200, temperature=0.1, classes=10, chunk=256):
+    """kNN monitor (k = 200, cosine similarity, exp(sim / t) weighted votes), as in lightly's benchmarks."""
+    bank_f = F.normalize(encoder_features(encoder, bank, size, chunk), dim=1)
+    query_f = F.normalize(encoder_features(encoder, queries, size, chunk), dim=1)
     hits = 0
     for i in range(0, len(query_f), chunk):
         sim = query_f[i:i + chunk] @ bank_f.T
         values, index = sim.topk(min(k, len(bank_f)), dim=1)
         votes = F.one_hot(bank_labels.to(DEVICE)[index], classes).float() * (values / temperature).exp()[..., None]
         hits += (votes.sum(1).argmax(1) == query_labels.to(DEVICE)[i:i + chunk]).sum().item()
-    encoder.train(was_training)
     return hits / len(query_f)

@@ -202,6 +202,8 @@ def train_loop(args, distributed, stop, rank, world, per_rank, train_set, test_s
         # the CLI's done record: the last step's figures and the collapse rule's verdict
         done.update(loss=last['loss'], collapseStd=last['collapseStd'], stdReference=last['stdReference'], effRank=last.get('effRank'), dim=last['dim'],
                     collapsed=is_collapsed(last['collapseStd'], last.get('effRank'), last['dim']))
+    if args.probe and rank == 0 and failure is None and not interrupted:
+        done['probeTop1'] = probe_encoder(getattr(graph, ENCODER), train_x, train_y, test_x, test_y, CROP_SIZE)['top1']
     if interrupted:
         done['interrupted'] = True
     if failure:
