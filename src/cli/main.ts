@@ -17,10 +17,13 @@ commands:
   train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B]
         [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
         [--out DIR [--force]] [--resume DIR [--resume-with-changes]]
-        [--checkpoint-every N] [--init-from encoder.safetensors] [--jsonl]
+        [--checkpoint-every N] [--init-from encoder.safetensors] [--probe] [--jsonl]
                                  train headless; --jsonl prints one JSON object per step;
+                                 --probe: the linear probe's top-1 at the end (done line);
                                  exit 0 trained, 1 invalid graph or non-finite loss/state,
                                  2 bad input or unwritable output, 130 Ctrl-C
+  evaluate RUN_DIR [--probe] [--knn] [--data fashion-mnist[=DIR]|cifar10=DIR] [--json]
+                                 evaluate a train --out folder's encoder (both without flags)
   export-pytorch GRAPH.json -o train.py
                                  write a PyTorch training script (one process or torchrun/DDP)
   link GRAPH.json [--base URL]   print the editor's link holding the document (#doc=1.…;
@@ -40,6 +43,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return schemaCommand(rest, io);
       case 'train': // loads tfjs: only when training
         return await (await import('./train')).trainCommand(rest, io);
+      case 'evaluate': // loads tfjs too
+        return await (await import('./evaluate')).evaluateCommand(rest, io);
       case 'export-pytorch':
         return await exportPytorchCommand(rest, io);
       case undefined:

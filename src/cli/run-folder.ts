@@ -17,7 +17,8 @@ const RUN_FORMAT = 'siamese-studio.run';
 export const CHECKPOINT_DIR = 'checkpoint';
 export const METRICS_FILE = 'metrics.jsonl';
 
-function isRunFolder(dir: string): boolean {
+/** A folder whose run.json says it is a run of ours (train --out). */
+export function isRunFolder(dir: string): boolean {
   try {
     return JSON.parse(readFileSync(join(dir, RUN_FILE), 'utf8')).format === RUN_FORMAT;
   } catch {

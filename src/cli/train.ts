@@ -1,7 +1,7 @@
 /**
  * siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N
  *   [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N]
- *   [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--checkpoint-every N] [--jsonl]
+ *   [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--checkpoint-every N] [--probe] [--jsonl]
  * Exit: 0 trained, 1 invalid graph or a non-finite loss or state, 2 bad
  * input (flags, data, checkpoint) or an output that cannot be written, 3 a
  * bug, 130 stopped by Ctrl-C (after the current step, checkpoint written).
@@ -26,6 +26,7 @@ import { BACKEND_CHOICES, selectBackend, type BackendChoice } from '../runtime/t
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../runtime/tf/node';
 import { readCheckpointDir, writeCheckpointDir, type CheckpointOnDisk } from './checkpoint-dir';
 import { checkDataFits } from './data-fit';
+import { runProbe } from './evaluate';
 import { readRegularFile, WriteError, writeFileAtomic, makeDir } from './files';
 import { CliError, type Io } from './io';
 import { CHECKPOINT_DIR, checkRunFolder, METRICS_FILE, prepareRunFolder } from './run-folder';
@@ -33,7 +34,7 @@ import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
 import { onlyValuesOutOfRange } from './validate';
 
-const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--init-from encoder.safetensors] [--checkpoint-every N] [--jsonl]';
+const USAGE = 'usage: siamese-studio train GRAPH.json --data fashion-mnist[=DIR] --steps N [--batch B] [--backend auto|webgpu|wasm|cpu] [--seed S] [--eval-every N] [--out DIR [--force]] [--resume DIR [--resume-with-changes]] [--init-from encoder.safetensors] [--checkpoint-every N] [--probe] [--jsonl]';
 
 export async function trainCommand(args: string[], io: Io): Promise<number> {
   const opts = parseOptions(args);
@@ -181,6 +182,8 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
       Object.assign(done, { loss: last.loss, collapseStd: last.collapseStd, stdReference: last.stdReference, effRank: last.effRank, dim: last.dim });
       done.collapsed = isCollapsed(last.collapseStd, last.effRank, last.dim);
     }
+    // the linear probe of the trained encoder (linear-probe.ts), only of a run that ended well
+    if (opts.probe && last && !failure && !interrupted) done.probeTop1 = (await runProbe(program, ctx.dataset, io, opts.jsonl)).top1;
     if (interrupted) done.interrupted = true;
     if (failure) done.error = failure;
     emit(done);
@@ -197,7 +200,7 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
     return 1;
   }
   if (!opts.jsonl) {
-    io.err(`${interrupted ? 'stopped' : 'done'}: ${goodSteps} steps in ${formatDuration(seconds)}${last ? `, loss ${last.loss.toFixed(4)}${done.collapsed ? ' — collapsed' : ''}` : ''}${out ? `; wrote ${out}` : ''}`);
+    io.err(`${interrupted ? 'stopped' : 'done'}: ${goodSteps} steps in ${formatDuration(seconds)}${last ? `, loss ${last.loss.toFixed(4)}${done.collapsed ? ' — collapsed' : ''}` : ''}${typeof done.probeTop1 === 'number' ? `, linear probe top-1 ${(100 * done.probeTop1).toFixed(2)} %` : ''}${out ? `; wrote ${out}` : ''}`);
   }
   return interrupted ? 130 : 0;
 }
@@ -288,6 +291,7 @@ interface Options {
   force: boolean;
   initFrom?: string;
   checkpointEvery: number;
+  probe: boolean;
   jsonl: boolean;
 }
 
@@ -300,7 +304,7 @@ function parseOptions(args: string[]): Options {
         data: { type: 'string' }, steps: { type: 'string' }, batch: { type: 'string' }, backend: { type: 'string', default: 'auto' },
         seed: { type: 'string' }, 'eval-every': { type: 'string', default: '0' }, out: { type: 'string' }, resume: { type: 'string' },
         'checkpoint-every': { type: 'string', default: '50' }, 'init-from': { type: 'string' },
-        jsonl: { type: 'boolean', default: false }, force: { type: 'boolean', default: false },
+        jsonl: { type: 'boolean', default: false }, force: { type: 'boolean', default: false }, probe: { type: 'boolean', default: false },
         'resume-with-changes': { type: 'boolean', default: false },
       },
     });
@@ -323,6 +327,6 @@ function parseOptions(args: string[]): Options {
   return {
     graph: positionals[0], data: v.data, steps: int('steps', v.steps, 1)!, batch: int('batch', v.batch, 2, bound('batchSize')), backend: v.backend as BackendChoice,
     seed: int('seed', v.seed, 0, bound('seed')), evalEvery: int('eval-every', v['eval-every'], 0)!, out: v.out, resume: v.resume, initFrom: v['init-from'],
-    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1)!, jsonl: v.jsonl!, force: v.force!, resumeWithChanges: v['resume-with-changes']!,
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], 1)!, probe: v.probe!, jsonl: v.jsonl!, force: v.force!, resumeWithChanges: v['resume-with-changes']!,
   };
 }
