@@ -58,6 +58,8 @@ describe('the collapse lab', () => {
     'collapse-no-predictor': ['collapse-no-predictor'],
     'collapse-no-final-bn': [],
     'collapse-no-final-bn-no-stop-gradient': ['collapse-no-stop-gradient'],
+    // negatives need neither stop-gradient nor predictor: m = 0 is valid, and warned about by nothing
+    'collapse-moco-m0': [],
     'collapse-simclr-batch16': [], // a negatives loss: no collapse warning (issue 17)
   };
 

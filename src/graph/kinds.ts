@@ -58,6 +58,8 @@ export interface LocalProblem {
 
 export interface InferContext<P> {
   params: P;
+  /** The document's training batch size B (per step; a queue must hold at least one batch). */
+  batchSize?: number;
   /** Shapes arriving at each wired input whose source is known. */
   inputs: Readonly<Record<string, PortShape | undefined>>;
 }
@@ -98,6 +100,14 @@ export interface NodeTraits {
   augment?: { input: string; output: string };
   /** A source of image batches, given on `output`. */
   dataset?: { output: string };
+  /**
+   * A contrastive loss against negatives (MoCo's InfoNCE): no collapse warning (the negatives keep
+   * it apart); the side wired to `keys` must get no gradient to a trainable module, and the memory
+   * on `memory` (a node with the memory trait) must be fed by that same output.
+   */
+  negatives?: { query: string; keys: string; memory: string };
+  /** Holds what `input` gave at earlier steps (a queue of keys): `output` carries no gradient back to `input`. */
+  memory?: { input: string; output: string };
 }
 
 /**

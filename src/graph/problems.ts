@@ -41,6 +41,10 @@ export type ProblemCode =
   | 'ema-target-gradient'
   | 'no-loss'
   | 'no-trainable'
+  // a contrastive loss against a memory of keys (MoCo)
+  | 'key-side-gradient'
+  | 'memory-not-fed-by-keys'
+  | 'queue-shorter-than-batch'
   // warnings: training is allowed, and may be the experiment
   | 'collapse-no-stop-gradient'
   | 'collapse-no-predictor';

@@ -9,6 +9,11 @@
  *   2020, §4: without stop-gradient "the optimizer quickly finds a degenerated
  *   solution"; without the predictor the model "does not work"). A warning:
  *   watching it collapse is a feature.
+ * - A loss against negatives (MoCo's InfoNCE) gets neither warning: the
+ *   negatives keep it from collapsing. Its key side trained by gradients is an
+ *   error (MoCo §3.2: the keys are constants of a momentum encoder; the queue's
+ *   cannot be back-propagated to), and so is a memory of keys that the key
+ *   side does not feed (its negatives would not be keys).
  */
 import { reachable } from './algorithms';
 import { WEIGHTS_PORT, type KindSpec, type NodeTraits } from './kinds';
@@ -46,6 +51,34 @@ export function checkGradientFlow({ index, kinds, traits, wires, incoming }: Flo
     return new Set([src, ...reachable([src], step)]); // nearest first, for messages
   };
 
+  const wireInto = (id: string, port: string) => incoming.get(`${id}\u0000${port}`)?.from;
+  function checkNegatives(loss: string): Problem[] {
+    const negatives = traits.get(loss)!.negatives;
+    if (!negatives) return [];
+    const out: Problem[] = [];
+    const keysTrain = [...side(loss, negatives.keys, gradStep)].filter(isTrainable);
+    if (keysTrain.length) {
+      out.push({
+        severity: 'error', code: 'key-side-gradient', path: where(loss), node: loss, port: negatives.keys,
+        message: `the key side of loss "${loss}" trains "${keysTrain[0]}" by gradients: keys come from a momentum (EMA) encoder and get no gradient (MoCo §3.2) — put an EMA target and a stop-gradient on the key side`,
+      });
+    }
+    const keys = wireInto(loss, negatives.keys);
+    const memory = wireInto(loss, negatives.memory);
+    const role = memory && traits.get(memory.node)?.memory;
+    if (keys && memory) {
+      const fed = role ? wireInto(memory.node, role.input) : undefined;
+      if (!fed || fed.node !== keys.node || fed.port !== keys.port) {
+        const by = fed ? `"${fed.node}".${fed.port}` : role ? 'nothing' : `"${memory.node}", which keeps no memory of keys`;
+        out.push({
+          severity: 'error', code: 'memory-not-fed-by-keys', path: where(loss), node: loss, port: negatives.memory,
+          message: `the negatives of loss "${loss}" come from ${role ? `"${memory.node}", fed by ${by}` : by}, not by its key side "${keys.node}".${keys.port}: a queue holds earlier keys (MoCo §3.1)`,
+        });
+      }
+    }
+    return out;
+  }
+
   const losses = [...traits].filter(([, t]) => t.loss).map(([id]) => id);
   if (losses.length === 0) {
     problems.push({ severity: 'error', code: 'no-loss', path: 'nodes', message: 'the graph has no loss node: nothing to train' });
@@ -65,6 +98,7 @@ export function checkGradientFlow({ index, kinds, traits, wires, incoming }: Flo
         });
       }
     }
+    problems.push(...checkNegatives(loss));
     const sides = traits.get(loss)!.lossSides;
     if (!sides) continue;
     const targetTrains = [...side(loss, sides.target, gradStep)].filter(isTrainable);

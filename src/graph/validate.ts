@@ -88,7 +88,7 @@ export function validateGraph(doc: GraphDoc, catalog: Catalog): Validation {
       const shape = w && shapes.get(w.from.node)?.outputs[w.from.port];
       if (shape) inputs[port.key] = shape;
     }
-    const result = kind.infer({ params: params.get(id), inputs });
+    const result = kind.infer({ params: params.get(id), inputs, batchSize: doc.training?.batchSize });
     const outputs: Record<string, PortShape> = {};
     for (const port of kind.outputs) {
       const shape = result.outputs[port.key];

@@ -7,11 +7,13 @@ import { augment } from './augment';
 import { dataset } from './dataset';
 import { ema } from './ema';
 import { encoder } from './encoder';
+import { infoNceKind } from './info-nce';
 import type { NodeKind } from './kind';
 import { loss } from './loss';
 import { ntXentKind } from './nt-xent';
 import { predictor } from './predictor';
 import { projector } from './projector';
+import { queue } from './queue';
 import { stopGradient } from './stop-gradient';
 
 export const nodeKinds: readonly NodeKind<any>[] = [
@@ -23,6 +25,8 @@ export const nodeKinds: readonly NodeKind<any>[] = [
   stopGradient,
   ema,
   loss,
+  queue,
+  infoNceKind,
   ntXentKind,
 ];
 

@@ -112,7 +112,9 @@ export class TrainingProgram {
 
   constructor(readonly doc: GraphDoc, private readonly options: CompileOptions) {
     this.catalog = options.catalog ?? builtIn;
-    const v = validate(doc, this.catalog);
+    // validated at the batch it trains with (a queue must hold one)
+    const batchSize = options.batchSize ?? doc.training.batchSize;
+    const v = validate({ ...doc, training: { ...doc.training, batchSize } }, this.catalog);
     if (!v.ok) throw new CompileError(v.problems);
     this.validation = v;
     this.settings = {
