@@ -5,7 +5,7 @@
  * gestures are the canvas's; they are here so that the overlay lists them.
  */
 export type ShortcutAction =
-  | 'delete' | 'undo' | 'redo' | 'selectAll' | 'selectNone' | 'export' | 'copyLink' | 'fit' | 'minimap' | 'shortcuts';
+  | 'delete' | 'undo' | 'redo' | 'selectAll' | 'selectNone' | 'export' | 'copyLink' | 'fit' | 'minimap' | 'shortcuts' | 'addNote' | 'group';
 
 export type Shortcut =
   | { via: 'key'; keys: string; does: string; action: ShortcutAction; matches(e: KeyboardEvent): boolean }
@@ -26,6 +26,8 @@ export const shortcuts: readonly Shortcut[] = [
   { via: 'key', keys: 'L', does: 'copy a link that holds the graph (opening it shows the same graph)', action: 'copyLink', matches: (e) => plain(e) && letter(e, 'l') },
   { via: 'key', keys: 'F', does: 'fit the graph in view', action: 'fit', matches: (e) => plain(e) && letter(e, 'f') },
   { via: 'key', keys: 'M', does: 'show or hide the minimap', action: 'minimap', matches: (e) => plain(e) && letter(e, 'm') },
+  { via: 'key', keys: 'N', does: 'add a note at the pointer (also: right-click the canvas)', action: 'addNote', matches: (e) => plain(e) && letter(e, 'n') },
+  { via: 'key', keys: 'G', does: 'group the selected nodes: a titled frame that moves them together; ▾ collapses it to its title', action: 'group', matches: (e) => plain(e) && letter(e, 'g') },
   { via: 'key', keys: '?', does: 'show or hide the list of every shortcut', action: 'shortcuts', matches: (e) => !mod(e) && e.key === '?' },
   { via: 'mouse', keys: 'Shift+click, Shift+drag', does: 'add to the selection, box select' },
   { via: 'mouse', keys: 'Double-click the canvas', does: 'search the node kinds and add one at the pointer (also: right-click)' },

@@ -12,6 +12,7 @@ describe('keymap', () => {
       .toEqual(['delete', 'delete', 'undo', 'redo', 'redo']);
     expect([press('a', { ctrlKey: true }), press('Escape'), press('s', { ctrlKey: true }), press('f'), press('F', { shiftKey: true }), press('m'), press('?', { shiftKey: true })])
       .toEqual(['selectAll', 'selectNone', 'export', 'fit', 'fit', 'minimap', 'shortcuts']);
+    expect([press('n'), press('N', { shiftKey: true }), press('g'), press('n', { ctrlKey: true }), press('g', { altKey: true })]).toEqual(['addNote', 'addNote', 'group', undefined, undefined]);
     expect([press('f', { ctrlKey: true }), press('m', { altKey: true }), press('a'), press('z'), press('c', { ctrlKey: true })]).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 

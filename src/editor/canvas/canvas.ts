@@ -13,6 +13,7 @@ import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
 import { formatShape, problemLine, type GraphDoc, type PortRef, type Validation } from '../../graph';
 import { catalog, nodeKinds } from '../../nodes';
+import { hiddenNodes } from '../document/annotations';
 import type { Position, WireEnd } from '../document/edits';
 import CanvasConnection from './CanvasConnection.vue';
 import CanvasMinimap from './CanvasMinimap.vue';
@@ -32,6 +33,9 @@ export interface CanvasHost {
   connect(from: PortRef, to: PortRef): string | undefined;
   moveNodes(positions: Map<string, Position>): void;
   addNode(type: string, at: Position): void;
+  addNote(at: Position): void;
+  /** Groups the selected nodes (the host says why not, when none are). */
+  groupSelection(): void;
   removeNodes(ids: string[]): void;
   removeEdges(ids: string[]): void;
   refused(message: string): void;
@@ -61,11 +65,18 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     items(context) {
       if (context === 'root') {
         const at = { ...area.area.pointer };
-        return { searchBar: true, list: nodeKinds.map((k) => ({ label: k.title, key: k.type, handler: () => host.addNode(k.type, at) })) };
+        const annotate = [
+          { label: 'Add a note here (N)', key: 'add-note', handler: () => host.addNote(at) },
+          { label: 'Group the selected nodes (G)', key: 'add-group', handler: () => host.groupSelection() },
+        ];
+        return { searchBar: true, list: [...annotate, ...nodeKinds.map((k) => ({ label: k.title, key: k.type, handler: () => host.addNode(k.type, at) }))] };
       }
       if ('source' in context) return { searchBar: false, list: [{ label: 'Delete wire', key: 'delete-wire', handler: () => host.removeEdges([context.id]) }] };
       const ids = selection.has(context.id) ? [...selection] : [context.id];
-      return { searchBar: false, list: [{ label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => host.removeNodes(ids) }] };
+      return { searchBar: false, list: [
+        { label: ids.length > 1 ? `Delete ${ids.length} nodes` : 'Delete', key: 'delete', handler: () => host.removeNodes(ids) },
+        { label: ids.length > 1 ? `Group ${ids.length} nodes` : 'Group', key: 'group', handler: () => { host.select(ids); host.groupSelection(); } },
+      ] };
     },
   });
 
@@ -89,6 +100,12 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   area.use(new FrameMinimap({ boundViewport: true, ratio: MINIMAP.width / MINIMAP.height, minDistance: 1000 }));
   let minimapShown = true;
   AreaExtensions.simpleNodesOrder(area);
+  // The notes and groups (CanvasAnnotations.vue) live in the transformed content, behind the nodes.
+  const annotations = document.createElement('div');
+  annotations.className = 'canvas-annotations';
+  annotations.dataset.testid = 'annotations';
+  annotations.style.position = 'absolute';
+  area.area.content.holder.prepend(annotations);
 
   editor.addPipe((context) => {
     if (!syncing && (context.type === 'nodecreate' || context.type === 'noderemove' || context.type === 'connectioncreate' || context.type === 'connectionremove')) return;
@@ -97,7 +114,9 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
 
   // Shift+drag on the background draws a selection box instead of panning.
   area.area.setDragHandler(new Drag({ down: (e) => !(e.pointerType === 'mouse' && e.button !== 0) && !e.shiftKey, move: () => true }));
-  const box = boxSelect(container, area, () => editor.getNodes(), (ids) => host.select([...selection, ...ids]));
+  // Nodes a collapsed group hides are not box-selected.
+  const shown = () => editor.getNodes().filter((n) => area.nodeViews.get(n.id)?.element.style.display !== 'none');
+  const box = boxSelect(container, area, shown, (ids) => host.select([...selection, ...ids]));
 
   area.addPipe((context) => {
     switch (context.type) {
@@ -223,6 +242,23 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       if (!source || !target || !output || !input) return; // a broken wire: the problems panel says why
       await structural(() => editor.addConnection(new StudioConnection(e.id, output.socket.name as never, source, e.from.port, target, e.to.port)));
     }));
+    // A collapsed group shows its title alone: its nodes, and the wires that touch them, are not drawn.
+    const hidden = hiddenNodes(doc);
+    for (const [id, view] of area.nodeViews) view.element.style.display = hidden.has(id) ? 'none' : '';
+    for (const c of editor.getConnections()) {
+      const view = area.connectionViews.get(c.id);
+      if (view) view.element.style.display = hidden.has(c.source) || hidden.has(c.target) ? 'none' : '';
+    }
+  }
+
+  /** Shows nodes at their document position moved by `by` while a group is dragged (the edit comes on release). */
+  async function previewMove(doc: GraphDoc, ids: readonly string[], by: Position) {
+    await Promise.all(ids.map(async (id) => {
+      const node = doc.nodes.find((n) => n.id === id);
+      if (!node || !area.nodeViews.has(id)) return;
+      programmatic.add(id);
+      try { await area.translate(id, { x: node.position.x + by.x, y: node.position.y + by.y }); } finally { programmatic.delete(id); }
+    }));
   }
 
   async function setViewport({ x, y, k }: { x: number; y: number; k: number }) {
@@ -245,6 +281,10 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         const p = area.nodeViews.get(n.id)?.position;
         return p ? [{ left: p.x, top: p.y, right: p.x + n.width, bottom: p.y + n.height }] : [];
       });
+      // Notes and group frames are in view too (they are drawn in canvas coordinates, untransformed inside the content).
+      for (const el of annotations.querySelectorAll<HTMLElement>(':scope > *')) {
+        boxes.push({ left: el.offsetLeft, top: el.offsetTop, right: el.offsetLeft + el.offsetWidth, bottom: el.offsetTop + el.offsetHeight });
+      }
       if (!boxes.length) return setViewport({ x: container.clientWidth / 2, y: container.clientHeight / 3, k: area.area.transform.k });
       const graph = {
         left: Math.min(...boxes.map((b) => b.left)), top: Math.min(...boxes.map((b) => b.top)),
@@ -254,6 +294,15 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       await setViewport(fitTransform(graph, view, { minZoom: TITLE_MIN_PX / TITLE_PX, maxZoom: 1, pad: 24, minimap: minimapShown ? MINIMAP : undefined }));
     },
     setViewport,
+    /** Where CanvasAnnotations.vue is mounted. */
+    annotations,
+    previewMove,
+    zoom: () => area.area.transform.k,
+    /** The canvas point at the middle of the view (where a note added by key lands without a pointer). */
+    centre: (): Position => {
+      const { x, y, k } = area.area.transform;
+      return { x: (container.clientWidth / 2 - x) / k, y: (container.clientHeight / 2 - y) / k };
+    },
     setMinimap(shown: boolean) {
       minimapShown = shown;
       container.classList.toggle('minimap-hidden', !shown);

@@ -34,6 +34,9 @@ export function portOffsetY(kind: NodeKind<any>, side: 'input' | 'output', key: 
   return HEADER + ROW * row + ROW / 2;
 }
 
+/** A node's drawn height: its header and one row per port. */
+export const nodeHeight = (kind: NodeKind<any>) => HEADER + ROW * (kind.inputs.length + kind.outputs.length) + 8;
+
 export class StudioNode extends ClassicPreset.Node {
   width = NODE_WIDTH;
   height: number;
@@ -48,7 +51,7 @@ export class StudioNode extends ClassicPreset.Node {
     this.id = docId;
     for (const p of kind.outputs) this.addOutput(p.key, new ClassicPreset.Output(socketFor(p.kind), p.label, true));
     for (const p of kind.inputs) this.addInput(p.key, new ClassicPreset.Input(socketFor(p.kind), p.label, true));
-    this.height = HEADER + ROW * (kind.inputs.length + kind.outputs.length) + 8;
+    this.height = nodeHeight(kind);
   }
 }
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CURRENT_VERSION, EdgeSchema, FORMAT, NodeSchema, TrainingSchema, type GraphDoc, type GraphEdge, type GraphNode, type PortRef, type Problem } from '../../graph';
 import { catalog as builtIn, validate, type NodeCatalog } from '../../nodes';
+import { ungroupNodes } from './annotations';
 
 export interface Position { x: number; y: number }
 
@@ -44,11 +45,11 @@ export function addNode(doc: GraphDoc, type: string, position: Position, catalog
   return { doc: { ...doc, nodes: [...doc.nodes, node] }, id };
 }
 
-/** Removes the nodes and every wire that touches them. */
+/** Removes the nodes, every wire that touches them, and them from their groups. */
 export function removeNodes(doc: GraphDoc, ids: Iterable<string>): GraphDoc {
   const gone = new Set(ids);
   return {
-    ...doc,
+    ...ungroupNodes(doc, gone),
     nodes: doc.nodes.filter((n) => !gone.has(n.id)),
     edges: doc.edges.filter((e) => !gone.has(e.from.node) && !gone.has(e.to.node)),
   };

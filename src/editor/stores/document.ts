@@ -7,6 +7,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { canonicalJson, serializeGraph, TrainingSchema, type GraphDoc, type PortRef } from '../../graph';
 import { validate } from '../../nodes';
+import * as notes from '../document/annotations';
 import * as edits from '../document/edits';
 import { editValue, type Field } from '../document/param-fields';
 import { templates } from '../templates';
@@ -116,6 +117,24 @@ export const useDocumentStore = defineStore('document', () => {
       }
       return r;
     },
+    // The canvas's notes and groups (format v2): each edit one undo step, as a node's is.
+    addNote(at: edits.Position) {
+      const r = notes.addNote(doc.value, at);
+      commit(r.doc, []);
+      return r.id;
+    },
+    updateNote(id: string, patch: Parameters<typeof notes.updateNote>[2]) { commit(notes.updateNote(doc.value, id, patch)); },
+    removeNote(id: string) { commit(notes.removeNote(doc.value, id)); },
+    /** Groups the nodes, or returns why not. */
+    addGroup(ids: string[]): string | undefined {
+      const r = notes.addGroup(doc.value, ids);
+      if ('refused' in r) return r.refused;
+      commit(r.doc);
+      return undefined;
+    },
+    updateGroup(id: string, patch: Parameters<typeof notes.updateGroup>[2]) { commit(notes.updateGroup(doc.value, id, patch)); },
+    moveGroup(id: string, by: edits.Position) { commit(notes.moveGroup(doc.value, id, by)); },
+    removeGroup(id: string) { commit(notes.removeGroup(doc.value, id)); },
     copy: (ids: string[]) => edits.copyNodes(doc.value, ids),
     paste(clip: edits.Clip, offset: edits.Position) {
       const r = edits.pasteClip(doc.value, clip, offset);

@@ -1,0 +1,202 @@
+/**
+ * Notes and groups on the canvas (format v2) in Chromium, as a person uses
+ * them: a note from the context menu and from N, a group from G, its title
+ * edited, dragged (its nodes go with it, one undo step), collapsed to its
+ * title; all of it survives a reload (autosave) and exports as version 2.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { parseGraph, serializeGraph } from '../../src/graph';
+import type { Studio } from '../helpers/browser';
+import { template, templateText } from '../helpers/docs';
+import { canvasReady, clickNode, exportDocument, loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
+
+const box = async (page: Page, selector: string) => {
+  const b = await page.locator(selector).boundingBox();
+  if (!b) throw new Error(`not on screen: ${selector}`);
+  return b;
+};
+const nodeBox = (page: Page, id: string) => box(page, `[data-testid=node][data-id="${id}"]`);
+const zoom = (page: Page) => page.locator('[data-testid=canvas] > div').first().evaluate((el) => Number(/scale\(([^)]+)\)/.exec((el as HTMLElement).style.transform)?.[1]));
+const noteText = (page: Page) => page.locator('[data-testid=note] textarea').evaluateAll((els) => els.map((e) => (e as HTMLTextAreaElement).value));
+const saved = (page: Page) => expect.poll(() => page.getByTestId('autosave-status').getAttribute('data-state')).toBe('saved');
+
+/** The markup-looking text a note must show as text. */
+const TEXT = 'Why the predictor? <b>SimSiam</b> §4 <img src=x onerror="window.pwned=1">';
+
+describe('notes and groups, in Chromium', () => {
+  let studio: Studio;
+  beforeAll(async () => { studio = await openEditor(); });
+  afterAll(async () => { await studio?.close(); });
+
+  it('adds a note from the context menu and one with N, its text shown as text', async () => {
+    const { page } = studio;
+    await loadTemplate(page, 'simsiam');
+    const enc = await nodeBox(page, 'enc');
+    // Below the encoder: bare canvas.
+    await page.mouse.click(enc.x + 20, enc.y + enc.height + 120, { button: 'right' });
+    await page.getByTestId('context-menu-item').filter({ hasText: 'Add a note here' }).click();
+    const area = page.locator('[data-testid=note][data-id=note] textarea');
+    await expect.poll(() => area.evaluate((e) => e === document.activeElement)).toBe(true);
+    await page.keyboard.type(TEXT);
+    await area.blur();
+    await expect.poll(() => noteText(page)).toEqual([TEXT]);
+    const note = page.locator('[data-testid=note][data-id=note]');
+    expect(await note.locator('b, img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { pwned?: number }).pwned)).toBe(undefined);
+    // The note sits where the menu was opened.
+    const at = await box(page, '[data-testid=note][data-id=note]');
+    expect(Math.abs(at.x - (enc.x + 20))).toBeLessThan(3);
+    expect(Math.abs(at.y - (enc.y + enc.height + 120))).toBeLessThan(3);
+
+    // N: a second note at the pointer; Ctrl+Z takes it back in one step, the first note stays.
+    await page.mouse.move(enc.x + 300, enc.y + enc.height + 160);
+    await page.keyboard.press('n');
+    await expect.poll(() => page.getByTestId('note').count()).toBe(2);
+    await page.locator('[data-testid=note][data-id=note-2] textarea').blur();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('note').count()).toBe(1);
+    expect(await noteText(page)).toEqual([TEXT]);
+  });
+
+  it('groups the selected nodes with G: a titled frame around them; dragging it moves them (one undo step)', async () => {
+    const { page } = studio;
+    await clickNode(page, 'proj');
+    await clickNode(page, 'pred', true);
+    await page.keyboard.press('g');
+    const frame = page.locator('[data-testid=group][data-id=group]');
+    await frame.waitFor();
+    const title = frame.getByTestId('group-title');
+    await title.fill('heads <i>x</i>');
+    await title.press('Enter');
+    await expect.poll(() => title.inputValue()).toBe('heads <i>x</i>');
+    expect(await frame.locator('i').count()).toBe(0);
+
+    const inside = (outer: { x: number; y: number; width: number; height: number }, inner: typeof outer) =>
+      inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+    const f0 = await box(page, '[data-testid=group][data-id=group]');
+    const [proj0, pred0, enc0] = [await nodeBox(page, 'proj'), await nodeBox(page, 'pred'), await nodeBox(page, 'enc')];
+    expect(inside(f0, proj0) && inside(f0, pred0)).toBe(true);
+    expect(inside(f0, enc0)).toBe(false);
+
+    // Drag the frame by its title bar.
+    const grip = await box(page, '[data-testid=group][data-id=group] [data-testid=group-grip]');
+    const from = { x: grip.x + grip.width / 2, y: grip.y + grip.height / 2 };
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 60, from.y + 90, { steps: 6 });
+    // While dragging, the nodes already follow (shown there; the edit comes on release).
+    await expect.poll(async () => (await nodeBox(page, 'pred')).x - pred0.x).toBeCloseTo(60, 0);
+    await page.mouse.move(from.x + 120, from.y + 180, { steps: 6 });
+    await page.mouse.up();
+    const [proj1, pred1, enc1] = [await nodeBox(page, 'proj'), await nodeBox(page, 'pred'), await nodeBox(page, 'enc')];
+    for (const [a, b] of [[proj0, proj1], [pred0, pred1]]) {
+      expect(b.x - a.x).toBeCloseTo(120, 0);
+      expect(b.y - a.y).toBeCloseTo(180, 0);
+    }
+    expect([enc1.x, enc1.y]).toEqual([enc0.x, enc0.y]);
+    const f1 = await box(page, '[data-testid=group][data-id=group]');
+    expect(f1.x - f0.x).toBeCloseTo(120, 0);
+    expect(f1.y - f0.y).toBeCloseTo(180, 0);
+    // In the document: moved by the drag over the zoom, rounded.
+    const k = await zoom(page);
+    const doc = JSON.parse((await exportDocument(page)).text);
+    const position = (id: string) => doc.nodes.find((n: { id: string }) => n.id === id).position;
+    const before = JSON.parse(serializeGraph(template('simsiam')));
+    const original = (id: string) => before.nodes.find((n: { id: string }) => n.id === id).position;
+    for (const id of ['proj', 'pred']) {
+      expect(Math.abs(position(id).x - (original(id).x + 120 / k))).toBeLessThanOrEqual(1);
+      expect(Math.abs(position(id).y - (original(id).y + 180 / k))).toBeLessThanOrEqual(1);
+    }
+    expect(position('enc')).toEqual(original('enc'));
+
+    // One undo step puts both back, redo moves both again.
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => (await nodeBox(page, 'proj')).x).toBeCloseTo(proj0.x, 0);
+    expect((await nodeBox(page, 'pred')).y).toBeCloseTo(pred0.y, 0);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(async () => (await nodeBox(page, 'proj')).x).toBeCloseTo(proj1.x, 0);
+  });
+
+  it('collapses the group to its title (its nodes and their wires hidden) and opens it again', async () => {
+    const { page } = studio;
+    const frame = page.locator('[data-testid=group][data-id=group]');
+    const open = await box(page, '[data-testid=group][data-id=group]');
+    await frame.getByTestId('group-collapse').click();
+    await expect.poll(() => nodeLocator(page, 'proj').isVisible()).toBe(false);
+    expect(await nodeLocator(page, 'pred').isVisible()).toBe(false);
+    expect(await nodeLocator(page, 'enc').isVisible()).toBe(true);
+    expect(await frame.getByTestId('group-count').textContent()).toBe('2 nodes');
+    const folded = await box(page, '[data-testid=group][data-id=group]');
+    expect(folded.height).toBeLessThan(open.height / 3);
+    expect(folded.width).toBeCloseTo(open.width, 0);
+    await frame.getByTestId('group-collapse').click();
+    await expect.poll(() => nodeLocator(page, 'proj').isVisible()).toBe(true);
+    await frame.getByTestId('group-collapse').click(); // collapsed again for the reload
+    await expect.poll(() => nodeLocator(page, 'proj').isVisible()).toBe(false);
+  });
+
+  it('finds the note and the group after a reload, and exports version 2 with both', async () => {
+    const { page } = studio;
+    const before = (await exportDocument(page)).text;
+    await saved(page);
+    await page.reload();
+    await canvasReady(page);
+    expect(await noteText(page)).toEqual([TEXT]);
+    const frame = page.locator('[data-testid=group][data-id=group]');
+    expect(await frame.getByTestId('group-title').inputValue()).toBe('heads <i>x</i>');
+    expect(await nodeLocator(page, 'proj').isVisible()).toBe(false);
+    const { text } = await exportDocument(page);
+    expect(text).toBe(before);
+    // Fit (F) keeps the note in view too, even dragged far below the graph.
+    const canvas = await box(page, '[data-testid=canvas]');
+    const handle = await box(page, '[data-testid=note][data-id=note] [data-testid=note-handle]');
+    await page.mouse.move(handle.x + 20, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + 20, canvas.y + canvas.height - 10, { steps: 8 });
+    await page.mouse.up();
+    await page.mouse.move(canvas.x + canvas.width / 2, canvas.y + canvas.height / 2);
+    await page.mouse.wheel(0, 600);
+    await page.keyboard.press('f');
+    await expect.poll(async () => {
+      const note = await box(page, '[data-testid=note][data-id=note]');
+      return note.x >= canvas.x && note.y >= canvas.y && note.x + note.width <= canvas.x + canvas.width && note.y + note.height <= canvas.y + canvas.height;
+    }).toBe(true);
+    const doc = JSON.parse(text);
+    expect(doc.version).toBe(2);
+    expect(doc.notes).toEqual([{ id: 'note', text: TEXT, position: expect.objectContaining({}) }]);
+    expect(doc.groups).toEqual([{ id: 'group', title: 'heads <i>x</i>', collapsed: true, nodes: ['proj', 'pred'] }]);
+    const r = parseGraph(text);
+    expect(r.ok && serializeGraph(r.doc)).toBe(text);
+  });
+
+  it('opens a v1 file (a template as stored) and exports it as v2, otherwise the same text', async () => {
+    const { page } = studio;
+    const v1 = templateText('byol');
+    expect(JSON.parse(v1).version).toBe(1);
+    await page.getByTestId('import-json').setInputFiles({ name: 'byol-v1.json', mimeType: 'application/json', buffer: Buffer.from(v1) });
+    const confirm = page.getByTestId('confirm-ok');
+    await confirm.waitFor({ timeout: 2000 }).then(() => confirm.click(), () => undefined);
+    await expect.poll(() => page.getByTestId('node').count()).toBe(11);
+    expect((await exportDocument(page)).text).toBe(v1.replace('\n  "version": 1,\n', '\n  "version": 2,\n'));
+    await page.keyboard.press('Control+z'); // back to the annotated SimSiam
+    await expect.poll(() => page.getByTestId('note').count()).toBe(1);
+  });
+
+  it('deletes the note and the group (its nodes stay), each one undo step', async () => {
+    const { page } = studio;
+    await page.locator('[data-testid=group][data-id=group]').getByTestId('group-delete').click();
+    await expect.poll(() => page.getByTestId('group').count()).toBe(0);
+    await expect.poll(() => nodeLocator(page, 'proj').isVisible()).toBe(true);
+    expect(await page.getByTestId('node').count()).toBe(7);
+    await page.locator('[data-testid=note][data-id=note]').getByTestId('note-delete').click();
+    await expect.poll(() => page.getByTestId('note').count()).toBe(0);
+    const doc = JSON.parse((await exportDocument(page)).text);
+    expect(['notes' in doc, 'groups' in doc]).toEqual([false, false]);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('note').count()).toBe(1);
+    expect(await page.getByTestId('group').count()).toBe(0);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.getByTestId('group').count()).toBe(1);
+  });
+});
