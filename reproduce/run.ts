@@ -5,10 +5,13 @@
  * random-init encoder (no training), SimSiam, BYOL and every collapse-lab
  * template; evaluates kNN top-1 (k = 200, t = 0.1; the 60k train split as
  * bank and the 10k test split as queries unless --subset K takes the first K
- * of each); writes DIR (default results/): README.md (the table),
+ * of each) and the linear probe's (src/runtime/linear-probe.ts: the same
+ * splits), with the probe on raw pixels (the identity "encoder") as a
+ * reference row; writes DIR (default results/): README.md (the table),
  * metrics-NAME.jsonl, and loss.svg, std.svg, rank.svg. --with-pytorch runs
  * the same through the exported scripts (Debian's python3-torch) and adds
- * their columns. Collapsed: std < 0.1/√d or effective rank (on the probe set:
+ * their columns (with --subset, the script's data folder holds the same first K
+ * images of each split). Collapsed: std < 0.1/√d or effective rank (on the probe set:
  * the first 512 test images, src/runtime/probe.ts) < d/10 at the end.
  * --keep continues an earlier reproduce into the same DIR: the runs recorded
  * in DIR/runs.json are kept and not trained again (a full reproduce takes
@@ -19,9 +22,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { parseGraph, type GraphDoc } from '../src/graph';
-import { head, type Dataset } from '../src/runtime/data/dataset';
+import { FASHION_MNIST_FILES, head, type Dataset } from '../src/runtime/data/dataset';
 import { DEBIAN_FASHION_MNIST, loadDatasetSpec } from '../src/runtime/data/node';
+import { knnPredict, top1 } from '../src/runtime/knn';
+import { pixelFeatures, probeEncoder, probePixels } from '../src/runtime/linear-probe';
 import { isCollapsed } from '../src/runtime/metrics';
 import { compile, type StepMetrics } from '../src/runtime/program';
 import { exportPytorch } from '../src/runtime/pytorch/export';
@@ -46,7 +52,8 @@ const load = (name: string): GraphDoc => {
   if (!r.ok) throw new Error(`templates/${name}.json: ${r.errors[0].message}`);
   return r.doc;
 };
-const RUNS = ['random-init', 'simsiam', 'byol', ...readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort()];
+/** raw-pixels: no encoder, the images themselves as features (the reference row); random-init: the encoder untrained. */
+const RUNS = ['raw-pixels', 'random-init', 'simsiam', 'byol', ...readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort()];
 const runs = args.only ? args.only.split(',').map((s) => s.trim()) : RUNS;
 for (const r of runs) if (!RUNS.includes(r)) throw new Error(`--only: no run "${r}" (runs: ${RUNS.join(', ')})`);
 
@@ -62,14 +69,17 @@ interface Row {
   rank?: number;
   encoderRank?: number;
   knn: number;
+  /** The linear probe's top-1 (absent in a runs.json from before the probe). */
+  probe?: number;
   collapsed: boolean;
-  torch?: { loss?: number; knn?: number; std?: number; rank?: number; collapsed?: boolean; seconds: number };
+  torch?: { loss?: number; knn?: number; probe?: number; std?: number; rank?: number; collapsed?: boolean; seconds: number };
 }
 
 const tf = await loadTfNode();
 const backend = await selectBackend(tf, 'auto', { webgpu: 'reproduce runs on the best CPU backend' });
 const full = await loadDatasetSpec('fashion-mnist');
 const dataset: Dataset = SUBSET ? { ...full, train: head(full.train, SUBSET), test: head(full.test, SUBSET) } : full;
+const pythonData = args['with-pytorch'] ? scriptData() : DEBIAN_FASHION_MNIST;
 const out = resolve(root, args.out!);
 mkdirSync(out, { recursive: true });
 const rows: Row[] = [];
@@ -88,6 +98,14 @@ if (args.keep) {
 
 for (const name of runs) {
   if (rows.some((r) => r.name === name)) continue;
+  if (name === 'raw-pixels') {
+    rows.push(await rawPixelsRow());
+    rows.sort((a, b) => RUNS.indexOf(a.name) - RUNS.indexOf(b.name));
+    curves.set(name, []);
+    writeFileSync(join(out, `metrics-${name}.jsonl`), '');
+    writeResults();
+    continue;
+  }
   const doc = load(name === 'random-init' ? 'simsiam' : name);
   doc.training.evaluation = { ...doc.training.evaluation, bankSize: 0, querySize: 0 };
   const steps = name === 'random-init' ? 0 : STEPS;
@@ -101,22 +119,24 @@ for (const name of runs) {
     if (m.step % 10 === 0 || m.step === steps) console.error(`${name}: step ${m.step}/${steps} loss ${m.loss.toFixed(4)} std ${m.collapseStd.toFixed(4)}${m.effRank ? ` rank ${m.effRank.toFixed(1)}` : ''}`);
   }
   const knn = (await program.evaluate()).knnTop1;
+  const probe = (await probeEncoder(program, dataset)).top1;
   const seconds = (performance.now() - started) / 1000;
   const last = metrics[metrics.length - 1];
   const lastRank = [...metrics].reverse().find((m) => m.effRank !== undefined);
   const dim = program.monitor.dim;
   const row: Row = {
     name, method: name === 'random-init' ? 'random-init encoder (no training)' : doc.name, steps, seconds, backend: backend.name, dim,
-    loss: finalLoss(metrics), std: last?.collapseStd, rank: lastRank?.effRank, encoderRank: lastRank?.encoderEffRank, knn,
+    loss: finalLoss(metrics), std: last?.collapseStd, rank: lastRank?.effRank, encoderRank: lastRank?.encoderEffRank, knn, probe,
     collapsed: last ? isCollapsed(last.collapseStd, lastRank?.effRank, dim) : false,
   };
   program.dispose();
   if (args['with-pytorch'] && steps > 0) row.torch = pytorchRun(doc, steps);
+  else if (args['with-pytorch']) row.torch = { probe: pytorchProbe(doc, 'encoder'), seconds: 0 };
   rows.push(row);
   rows.sort((a, b) => RUNS.indexOf(a.name) - RUNS.indexOf(b.name));
   curves.set(name, metrics);
   writeFileSync(join(out, `metrics-${name}.jsonl`), metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''));
-  console.error(`${name}: kNN top-1 ${(100 * knn).toFixed(2)} % in ${seconds.toFixed(0)} s`);
+  console.error(`${name}: kNN top-1 ${(100 * knn).toFixed(2)} %, linear probe top-1 ${(100 * probe).toFixed(2)} % in ${seconds.toFixed(0)} s`);
   writeResults(); // after every run, so a long reproduce leaves its table so far
 }
 console.log(writeResults());
@@ -135,18 +155,72 @@ function finalLoss(metrics: { loss: number }[]): number | undefined {
   return tail.length ? tail.reduce((s, m) => s + m.loss, 0) / tail.length : undefined;
 }
 
+/** The raw pixels as features (bytes / 255): the probe's and kNN's reference, no training. */
+async function rawPixelsRow(): Promise<Row> {
+  const started = performance.now();
+  const probe = (await probePixels(dataset)).top1;
+  const [bank, queries] = [pixelFeatures(dataset.train), pixelFeatures(dataset.test)];
+  const e = load('simsiam').training.evaluation;
+  const knn = top1(await knnPredict(queries, bank, Int32Array.from(dataset.train.labels), { k: e.k, temperature: e.temperature, classes: dataset.classes }), dataset.test.labels);
+  tf.dispose([bank, queries]);
+  const row: Row = { name: 'raw-pixels', method: 'raw pixels (no encoder, reference)', steps: 0, seconds: (performance.now() - started) / 1000, backend: backend.name, dim: NaN, knn, probe, collapsed: false };
+  if (args['with-pytorch']) row.torch = { probe: pytorchProbe(load('simsiam'), 'pixels'), seconds: 0 };
+  console.error(`raw-pixels: kNN top-1 ${(100 * knn).toFixed(2)} %, linear probe top-1 ${(100 * probe).toFixed(2)} %`);
+  return row;
+}
+
+/** The folder the exported scripts read: Debian's Fashion-MNIST, or (--subset K) its first K images of each split, as raw IDX. */
+function scriptData(): string {
+  if (!SUBSET) return DEBIAN_FASHION_MNIST;
+  const dir = mkdtempSync(join(tmpdir(), 'reproduce-data-'));
+  const cut = (name: string, itemBytes: number) => {
+    const bytes = gunzipSync(readFileSync(join(DEBIAN_FASHION_MNIST, `${name}.gz`)));
+    const start = 4 + 4 * bytes[3];
+    const header = Buffer.from(bytes.subarray(0, start));
+    header.writeUInt32BE(SUBSET, 4);
+    writeFileSync(join(dir, name), Buffer.concat([header, bytes.subarray(start, start + SUBSET * itemBytes)]));
+  };
+  const f = FASHION_MNIST_FILES;
+  for (const [name, itemBytes] of [[f.trainImages, 784], [f.trainLabels, 1], [f.testImages, 784], [f.testLabels, 1]] as const) cut(name, itemBytes);
+  return dir;
+}
+
+function pytorchProbe(doc: GraphDoc, what: 'encoder' | 'pixels'): number {
+  // The exported script's probe of its untrained encoder (seeded as the script seeds it) or of the raw pixels, on the script's data.
+  const code = String.raw`
+import importlib.util, json, sys, torch
+script, data, seed, what = sys.argv[1:5]
+spec = importlib.util.spec_from_file_location('exported', script)
+train = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(train)
+(tx, ty), (vx, vy) = train.load_data(train.DATASET['source'], data)
+if what == 'pixels':
+    pixels = lambda x: x.reshape(len(x), -1).float() / 255
+    r = train.linear_probe(pixels(tx), ty, pixels(vx), vy, 10)
+else:
+    torch.manual_seed(int(seed))
+    r = train.probe_encoder(getattr(train.Graph(), train.ENCODER), tx, ty, vx, vy, train.CROP_SIZE)
+print(json.dumps(r))
+`;
+  const dir = mkdtempSync(join(tmpdir(), 'reproduce-'));
+  writeFileSync(join(dir, 'train.py'), exportPytorch(doc));
+  const text = execFileSync('/usr/bin/python3', ['-c', code, join(dir, 'train.py'), pythonData, String(doc.training.seed), what], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return JSON.parse(text.trim().split('\n').pop()!).top1;
+}
+
 function pytorchRun(doc: GraphDoc, steps: number): Row['torch'] {
   const dir = mkdtempSync(join(tmpdir(), 'reproduce-'));
   writeFileSync(join(dir, 'train.py'), exportPytorch({ ...doc, training: { ...doc.training, evaluation: { ...doc.training.evaluation, bankSize: SUBSET, querySize: SUBSET } } }));
   const started = performance.now();
-  const text = execFileSync('/usr/bin/python3', [join(dir, 'train.py'), '--data', DEBIAN_FASHION_MNIST, '--steps', String(steps), '--eval-every', String(steps),
+  const text = execFileSync('/usr/bin/python3', [join(dir, 'train.py'), '--data', pythonData, '--steps', String(steps), '--eval-every', String(steps), '--probe',
     '--out', join(dir, 'out'), ...(args.batch ? ['--batch', args.batch] : [])], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const records = text.trim().split('\n').map((l) => JSON.parse(l));
   const stepsOnly = records.filter((r) => typeof r.loss === 'number');
   const last = stepsOnly[stepsOnly.length - 1];
   const lastRank = [...stepsOnly].reverse().find((r) => r.effRank !== undefined);
   const knn = records.find((r) => 'knnTop1' in r)?.knnTop1;
-  return { loss: finalLoss(stepsOnly), std: last?.collapseStd, rank: lastRank?.effRank, knn, seconds: (performance.now() - started) / 1000,
+  const probe = records.find((r) => r.done)?.probeTop1;
+  return { loss: finalLoss(stepsOnly), std: last?.collapseStd, rank: lastRank?.effRank, knn, probe, seconds: (performance.now() - started) / 1000,
     collapsed: last ? isCollapsed(last.collapseStd, lastRank?.effRank, 1 / last.stdReference ** 2) : undefined };
 }
 
@@ -157,19 +231,20 @@ function pct(x: number | undefined): string { return x === undefined ? '–' : `
 function writeResults(): string {
   writeFileSync(join(out, 'runs.json'), JSON.stringify({ steps: STEPS, subset: SUBSET, batch: args.batch ?? null, rows }, null, 1) + '\n');
   const withTorch = rows.some((r) => r.torch);
-  const header = ['method', 'steps', 'wall time', 'backend', `final loss (mean of last ${FINAL_WINDOW})`, 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
-    ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed'] : [])];
+  const header = ['method', 'steps', 'wall time', 'backend', `final loss (mean of last ${FINAL_WINDOW})`, 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'probe top-1', 'collapsed',
+    ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch probe', 'PyTorch collapsed'] : [])];
   const table = [
     `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
     ...rows.map((r) => `| ${[r.method, r.steps, `${r.seconds.toFixed(0)} s`, r.backend, f(r.loss), `${f(r.std)} (${f(1 / Math.sqrt(r.dim))})`,
-      r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), r.collapsed ? 'yes' : 'no',
-      ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`),
+      r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), pct(r.probe), r.dim ? (r.collapsed ? 'yes' : 'no') : '–',
+      ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), pct(r.torch?.probe), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`),
   ];
   writeFileSync(join(out, 'README.md'), `# Results: the collapse lab on Fashion-MNIST
 
 ${madeBy()}:
 ${STEPS} steps per run on ${backend.name}, ${SUBSET ? `the first ${SUBSET} images of each split` : 'the 60k train split (bank) and 10k test split (queries)'};
-kNN top-1 with k = 200, t = 0.1, cosine similarity. Collapsed: std < 0.1/√d or effective rank (on the probe set: the first 512 test images) < d/10 at the end.
+kNN top-1 with k = 200, t = 0.1, cosine similarity; linear probe top-1: multinomial logistic regression (weight decay 1e-2, standardized
+features, L-BFGS to convergence) on the frozen encoder's features of the same splits (docs/semantics.md, Evaluation). Collapsed: std < 0.1/√d or effective rank (on the probe set: the first 512 test images) < d/10 at the end.
 
 ${table.join('\n')}
 

@@ -12,23 +12,27 @@ describe('npm run reproduce (short)', () => {
   it('writes results/README.md with every column, the per-step metrics and three SVG plots', async () => {
     const out = mkdtempSync(join(tmpdir(), 'reproduce-'));
     await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '20', '--subset', '2000', '--batch', '32',
-      '--only', 'random-init,simsiam,collapse-no-final-bn-no-stop-gradient', '--with-pytorch', '--out', relative(root, out)], { cwd: root, maxBuffer: 64 << 20 });
+      '--only', 'raw-pixels,random-init,simsiam,collapse-no-final-bn-no-stop-gradient', '--with-pytorch', '--out', relative(root, out)], { cwd: root, maxBuffer: 64 << 20 });
     const md = readFileSync(join(out, 'README.md'), 'utf8');
     const lines = md.split('\n').filter((l) => l.startsWith('|'));
     expect(lines[0].split('|').map((c) => c.trim()).filter(Boolean)).toEqual([
-      'method', 'steps', 'wall time', 'backend', 'final loss (mean of last 10)', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'collapsed',
-      'PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch collapsed',
+      'method', 'steps', 'wall time', 'backend', 'final loss (mean of last 10)', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'probe top-1', 'collapsed',
+      'PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch probe', 'PyTorch collapsed',
     ]);
     const rows = lines.slice(2).map((l) => l.split('|').map((c) => c.trim()).filter(Boolean));
-    expect(rows.map((r) => r[0])).toEqual(['random-init encoder (no training)', 'SimSiam', 'SimSiam, projector without final BN, no stop-gradient']);
-    for (const r of rows.slice(1)) {
+    expect(rows.map((r) => r[0])).toEqual(['raw pixels (no encoder, reference)', 'random-init encoder (no training)', 'SimSiam', 'SimSiam, projector without final BN, no stop-gradient']);
+    const percent = (cell: string) => Number(cell.replace(' %', ''));
+    for (const r of rows.slice(2)) {
       expect(Number(r[1])).toBe(20);
-      for (const cell of [r[4], r[5].split(' ')[0], r[6].split(' / ')[0], r[7], r[10], r[11], r[12]]) expect(Number.isFinite(Number(cell)), cell).toBe(true);
-      for (const cell of [r[8], r[13]]) expect(Number(cell.replace(' %', ''))).toBeGreaterThan(10); // 10 classes: chance is 10 %
-      expect(['yes', 'no']).toContain(r[9]);
-      expect(r[14]).toBe(r[9]);
+      for (const cell of [r[4], r[5].split(' ')[0], r[6].split(' / ')[0], r[7], r[11], r[12], r[13]]) expect(Number.isFinite(Number(cell)), cell).toBe(true);
+      for (const cell of [r[8], r[9], r[14], r[15]]) expect(percent(cell)).toBeGreaterThan(10); // 10 classes: chance is 10 %
+      expect(['yes', 'no']).toContain(r[10]);
+      expect(r[16]).toBe(r[10]);
     }
-    expect(Number(rows[0][8].replace(' %', ''))).toBeGreaterThan(10);
+    // the references: kNN and probe of raw pixels and of the untrained encoder, ours and the script's probe
+    for (const r of rows.slice(0, 2)) for (const cell of [r[8], r[9], r[15]]) expect(percent(cell), `${r[0]}: ${cell}`).toBeGreaterThan(10);
+    // raw pixels: the same features in both, so the same probe (within 0.5 points)
+    expect(Math.abs(percent(rows[0][9]) - percent(rows[0][15]))).toBeLessThanOrEqual(0.5);
     const steps = readFileSync(join(out, 'metrics-simsiam.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     for (const plot of ['loss', 'std', 'rank']) {
@@ -41,7 +45,7 @@ describe('npm run reproduce (short)', () => {
     // --keep continues into the same folder: recorded runs are not trained again, the table is the same.
     const { stderr } = await promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '20', '--subset', '2000', '--batch', '32',
       '--only', 'simsiam,random-init', '--keep', '--out', relative(root, out)], { cwd: root, maxBuffer: 64 << 20 });
-    expect(stderr).toContain('--keep: random-init, simsiam, collapse-no-final-bn-no-stop-gradient already in');
+    expect(stderr).toContain('--keep: raw-pixels, random-init, simsiam, collapse-no-final-bn-no-stop-gradient already in');
     expect(stderr).not.toContain('step 1/');
     const kept = readFileSync(join(out, 'README.md'), 'utf8');
     expect(kept.split('\n').filter((l) => l.startsWith('|'))).toEqual(lines);
@@ -51,5 +55,5 @@ describe('npm run reproduce (short)', () => {
     const refused = promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '30', '--subset', '2000', '--batch', '32',
       '--only', 'simsiam', '--keep', '--out', relative(root, out)], { cwd: root });
     await expect(refused).rejects.toThrow(/runs.json was made with --steps 20 --subset 2000 --batch 32; run with the same settings/);
-  }, 300_000);
+  }, 600_000);
 });
