@@ -136,6 +136,10 @@ describe('the exported script', () => {
     expect(marked).toHaveLength(1);
     expect(marked[0]).toMatch(/^DOCUMENT = json\.loads\("[ -~]*"\)$/);
     expect(script).toContain('"SimSiam" (format v2, sha256 ');
+    // What a checkpoint is compared against on --resume: the same with or without them.
+    const trained = (text: string) => /^TRAINED_SHA256 = .*$/m.exec(text)?.[0];
+    expect(trained(script)).toMatch(/^TRAINED_SHA256 = "[0-9a-f]{64}"$/);
+    expect(trained(script)).toBe(trained(exportPytorch(template('simsiam'))));
   });
 });
 
