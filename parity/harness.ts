@@ -2,8 +2,9 @@
  * Parity of the tfjs runtime and the exported PyTorch script: the same
  * initial weights, the same batch (fixed views: augmentation off), for each
  * template — the loss within 1e-4 and every parameter's gradient within 1e-4
- * of its norm, or within its own rounding tolerance (below) where that is
- * larger; then 3 optimizer steps (+ EMA updates): each step's loss and
+ * of its norm — each, or within its own rounding tolerance (below) where that
+ * is larger (a loss of ~200, as Barlow Twins', is known to 7 float32 ulps = 1e-4);
+ * then 3 optimizer steps (+ EMA updates): each step's loss and
  * every tensor of the state after step 1 and after step 3 within a tolerance
  * of its own, derived from how far float32 rounding can move it (below).
  * The flat 1e-4 holds for the templates' widths; narrower BatchNorms are
@@ -194,7 +195,8 @@ function compare(ours: TfjsSide, theirs: Arrays): ParityRow[] {
   const largest = (a: Float32Array) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
   const rows: ParityRow[] = [];
   const row = (what: string, worst: number, tolerance: number, where: string) => rows.push({ what, worst, tolerance, where, ok: worst <= tolerance });
-  row('loss', Math.abs(ours.loss - theirs.loss.data[0]), TOLERANCE, 'step 1');
+  // within TOLERANCE, or its own rounding tolerance where larger: Barlow Twins' loss is ~200, where 1e-4 is 7 float32 ulps
+  row('loss', Math.abs(ours.loss - theirs.loss.data[0]), Math.max(TOLERANCE, roundingTolerance(theirs['spread/losses'].data[0], Math.abs(ours.loss))), 'step 1');
 
   // Each gradient within TOLERANCE of its norm, or of its own rounding tolerance where that is larger (see the header).
   let g = { ratio: -1, worst: 0, tolerance: TOLERANCE, where: '' };

@@ -96,6 +96,8 @@ export interface NodeTraits {
   loss?: { output: string };
   /** The port keys of a loss's two sides. */
   lossSides?: { prediction: string; target: string };
+  /** A loss's family: what keeps it from collapsing (the gallery's collapse lab is grouped by it). */
+  family?: LossFamily;
   /** Makes the views: `input` one batch, `output` the view stack a run may replace with fixed views (parity, fault injection). */
   augment?: { input: string; output: string };
   /** A source of image batches, given on `output`. */
@@ -109,6 +111,14 @@ export interface NodeTraits {
   /** Holds what `input` gave at earlier steps (a queue of keys): `output` carries no gradient back to `input`. */
   memory?: { input: string; output: string };
 }
+
+/**
+ * The families of siamese losses, by what prevents collapse: in-batch or
+ * queued negatives (SimCLR, MoCo), an asymmetry between the branches (BYOL's
+ * EMA target and predictor, SimSiam's stop-gradient and predictor), or
+ * decorrelating the embedding's dimensions (Barlow Twins, VICReg).
+ */
+export type LossFamily = 'negatives' | 'asymmetry' | 'decorrelation';
 
 /**
  * A kind's traits: fixed, or from a node's params. The function gets the

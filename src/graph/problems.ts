@@ -37,6 +37,7 @@ export type ProblemCode =
   | 'unconnected-input'
   | 'shape-mismatch'
   | 'too-few-views'
+  | 'too-many-views'
   | 'ema-architecture'
   | 'ema-target-gradient'
   | 'no-loss'
@@ -47,7 +48,10 @@ export type ProblemCode =
   | 'queue-shorter-than-batch'
   // warnings: training is allowed, and may be the experiment
   | 'collapse-no-stop-gradient'
-  | 'collapse-no-predictor';
+  | 'collapse-no-predictor'
+  // a decorrelation loss without the term that keeps it from collapsing
+  | 'collapse-no-redundancy-reduction'
+  | 'collapse-no-variance';
 
 export interface Problem {
   severity: Severity;

@@ -4,6 +4,7 @@
  */
 import { validateGraph, type Catalog, type GraphDoc, type Validation } from '../graph';
 import { augment } from './augment';
+import { barlowTwins } from './barlow-twins';
 import { dataset } from './dataset';
 import { ema } from './ema';
 import { encoder } from './encoder';
@@ -15,6 +16,7 @@ import { predictor } from './predictor';
 import { projector } from './projector';
 import { queue } from './queue';
 import { stopGradient } from './stop-gradient';
+import { vicreg } from './vicreg';
 
 export const nodeKinds: readonly NodeKind<any>[] = [
   dataset,
@@ -28,6 +30,8 @@ export const nodeKinds: readonly NodeKind<any>[] = [
   queue,
   infoNceKind,
   ntXentKind,
+  barlowTwins,
+  vicreg,
 ];
 
 export interface NodeCatalog extends Catalog {

@@ -27,7 +27,7 @@ export const loss = defineKind({
     objective: z.enum(['negative-cosine', 'normalized-l2']).default('negative-cosine'),
     weight: between(0, 1000).default(1),
   }),
-  traits: { loss: { output: 'loss' }, lossSides: { prediction: 'prediction', target: 'target' } },
+  traits: { loss: { output: 'loss' }, lossSides: { prediction: 'prediction', target: 'target' }, family: 'asymmetry' },
   infer: ({ inputs }) => {
     const { prediction: p, target: z } = inputs;
     const problems: LocalProblem[] = [];

@@ -5,7 +5,7 @@ import { encoderWidth } from '../../src/nodes/encoder';
 import { mlpWidths } from '../../src/nodes/mlp';
 import { paramsOf, replicate, template } from '../helpers/docs';
 
-const PINNED = ['dataset', 'augment', 'encoder', 'projector', 'predictor', 'stop-gradient', 'ema', 'loss', 'queue', 'info-nce', 'nt-xent'];
+const PINNED = ['dataset', 'augment', 'encoder', 'projector', 'predictor', 'stop-gradient', 'ema', 'loss', 'queue', 'info-nce', 'nt-xent', 'barlow-twins', 'vicreg'];
 
 describe('the node registry', () => {
   it('has every pinned type, once, each in a palette group', () => {
