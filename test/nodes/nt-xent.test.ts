@@ -157,6 +157,19 @@ describe('validation: a negatives loss needs neither stop-gradient nor predictor
     }
   });
 
+  it('simclr.json: the reference workload, a 256→512→128 head, no predictor, NT-Xent at τ 0.5; the batch-16 ablation differs in the batch only', () => {
+    const doc = template('simclr');
+    expect(doc.nodes.map((n) => n.type).sort()).toEqual(['augment', 'dataset', 'encoder', 'nt-xent', 'projector']);
+    expect(validate(doc).shapes.get('proj')!.outputs.weights).toMatchObject({ summary: 'MLP 256→512→128' });
+    expect(paramsOf(doc, 'proj')).toMatchObject({ layers: 2, hiddenDim: 512, outputDim: 128 });
+    expect(paramsOf(doc, 'loss')).toEqual({ temperature: 0.5, weight: 1 });
+    expect(doc.training.batchSize).toBe(256);
+    expect(doc.description).toContain('arXiv 2002.05709');
+    const small = template('collapse-simclr-batch16');
+    expect(small.training.batchSize).toBe(16);
+    expect({ ...small, name: doc.name, description: doc.description, training: { ...small.training, batchSize: 256 } }).toEqual(doc);
+  });
+
   it('the same graph with the siamese loss on both sides gets both collapse warnings: they come from lossSides', () => {
     const doc = template('simclr');
     doc.nodes.find((n) => n.id === 'loss')!.type = 'loss';
