@@ -58,7 +58,13 @@ function mutate(doc: unknown, path: Array<string | number>, action: 'set' | 'del
   return copy;
 }
 
-const templates = ['simsiam', 'byol'].map((n) => JSON.parse(templateText(n)));
+/** A v2 document with a note and a group, so that their parts are mutated too. */
+const annotated = {
+  ...JSON.parse(templateText('simsiam')), version: 2,
+  notes: [{ id: 'note', text: 'a note', position: { x: 0, y: 0 } }],
+  groups: [{ id: 'group', title: 'heads', collapsed: true, nodes: ['proj', 'pred'] }],
+};
+const templates = [...['simsiam', 'byol'].map((n) => JSON.parse(templateText(n))), annotated];
 const templatePaths = templates.map((t) => paths(t));
 
 describe('parseGraph on hostile input', () => {
@@ -67,7 +73,7 @@ describe('parseGraph on hostile input', () => {
   });
 
   it('templates with a random part replaced, removed or renamed (4000)', () => {
-    const mutation = fc.integer({ min: 0, max: 1 }).chain((t) =>
+    const mutation = fc.integer({ min: 0, max: templates.length - 1 }).chain((t) =>
       fc.tuple(fc.constant(t), fc.integer({ min: 0, max: templatePaths[t].length - 1 }), fc.constantFrom('set', 'set', 'delete', 'rename') as fc.Arbitrary<'set' | 'delete' | 'rename'>, nasty));
     fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => {
       let doc: unknown = templates[ms[0][0]];
