@@ -149,9 +149,14 @@ export async function parity(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, se
 async function tfjsSide(tf: typeof tfc, doc: GraphDoc, dataset: Dataset, batch: number, dir: string, catalog: NodeCatalog): Promise<TfjsSide> {
   const program = compile(doc, { dataset, batchSize: batch, steps: STEPS, catalog });
   program.init(doc.training.seed);
+  // a kind's training state has the same layout in both runtimes; weights are transposed to PyTorch's
+  const asIs = new Set(program.trainingState().keys());
   const tensors = async (entries: Iterable<[string, tfc.Tensor]>) => {
     const out: Arrays = {};
-    for (const [key, t] of entries) out[key] = toTorchLayout((await t.data()) as Float32Array, t.shape);
+    for (const [key, t] of entries) {
+      const data = (await t.data()) as Float32Array;
+      out[key] = asIs.has(key) ? { data, shape: t.shape } : toTorchLayout(data, t.shape);
+    }
     return out;
   };
   try {

@@ -22,7 +22,7 @@ export interface StateBuffer {
  * script's checkpoint holds them) and gathers their inputs under DDP.
  */
 export interface KindState<P> {
-  /** The buffers by name, from the node's params and input shapes; initial values from the seeded init stream. */
+  /** The buffers by name, from the node's params and input shapes; initial values from the seeded init stream. Same layout in an exported script (never transposed, unlike weights). */
   buffers(params: P, inputs: Readonly<Record<string, PortShape>>, rng: Rng): Record<string, StateBuffer>;
   /** The input ports whose values at a step the update reads (never differentiated). */
   reads: readonly string[];
