@@ -49,11 +49,14 @@ describe('notes and groups, in Chromium', () => {
     expect(Math.abs(at.x - (enc.x + 20))).toBeLessThan(3);
     expect(Math.abs(at.y - (enc.y + enc.height + 120))).toBeLessThan(3);
 
-    // N: a second note at the pointer; Ctrl+Z takes it back in one step, the first note stays.
-    await page.mouse.move(enc.x + 300, enc.y + enc.height + 160);
+    // N: a second note at the pointer, here over the encoder: drawn over it; Ctrl+Z takes it back in one step, the first note stays.
+    await page.mouse.move(enc.x + 10, enc.y + 10);
     await page.keyboard.press('n');
     await expect.poll(() => page.getByTestId('note').count()).toBe(2);
-    await page.locator('[data-testid=note][data-id=note-2] textarea').blur();
+    const second = page.locator('[data-testid=note][data-id=note-2] textarea');
+    const over = await second.boundingBox();
+    expect(await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.closest('[data-testid]')?.getAttribute('data-testid'), [over!.x + over!.width / 2, over!.y + 12])).toBe('note-text');
+    await second.blur();
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.getByTestId('note').count()).toBe(1);
     expect(await noteText(page)).toEqual([TEXT]);
