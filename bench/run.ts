@@ -3,7 +3,7 @@
  * --json). Figures, not pass/fail: targets are read off by people.
  *
  *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol] [--software-webgpu]
- *                 [--skip-editor] [--skip-knn] [--skip-cpu] [--data embedded] [--json-out FILE]
+ *                 [--skip-editor] [--skip-knn] [--skip-probe] [--skip-cpu] [--data embedded] [--json-out FILE]
  *
  * - graph: parse / validate + shape inference / compile of a 300-node document;
  * - one training step of the reference workload (batch 256, Fashion-MNIST-sized
@@ -14,6 +14,9 @@
  * - the same step of the exported PyTorch script, in the same run (Debian's
  *   python3-torch, 2 threads, or CUDA where there is a GPU), and the ratio;
  * - kNN evaluation time (bank 10k, queries 2k, on the best backend);
+ * - the linear probe's time on 60k/10k features of 256 dimensions (the
+ *   train and test splits through a fixed random ReLU projection of the
+ *   pixels: an encoder's width and statistics without its forward passes);
  * - the editor: first-load JavaScript (gzip) of a production build, and the
  *   time to import and render a 300-node document in Chromium (--skip-editor).
  *
@@ -31,11 +34,13 @@ import { parseGraph, serializeGraph, type GraphDoc } from '../src/graph';
 import { validate } from '../src/nodes';
 import { loadDatasetSpec } from '../src/runtime/data/node';
 import { embeddedFashionMnist } from '../src/runtime/data/embedded';
+import { linearProbe, pixelFeatures } from '../src/runtime/linear-probe';
 import { compile } from '../src/runtime/program';
 import { exportPytorch } from '../src/runtime/pytorch/export';
 import { selectBackend, type BackendChoice } from '../src/runtime/tf/backends';
 import { enableWebGpu, loadTfNode, probeWebGpu } from '../src/runtime/tf/node';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { Tensor2D } from '@tensorflow/tfjs-core';
 import { replicate, template } from '../test/helpers/docs';
 import { profileStep } from './profile';
 
@@ -59,7 +64,7 @@ function parsed<T>(parse: () => T): T {
 const { values: args } = parsed(() => parseArgs({
   options: {
     json: { type: 'boolean', default: false }, batch: { type: 'string', default: '256' }, steps: { type: 'string', default: '5' },
-    profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false }, only: { type: 'string' }, 'skip-knn': { type: 'boolean', default: false }, 'skip-probe': { type: 'boolean', default: false },
     'skip-editor': { type: 'boolean', default: false }, 'software-webgpu': { type: 'boolean', default: false },
     'skip-cpu': { type: 'boolean', default: false }, data: { type: 'string', default: 'fashion-mnist' }, 'json-out': { type: 'string' },
   },
@@ -178,6 +183,18 @@ if (!args['skip-knn']) {
   const e = await program.evaluate({ bank: 10_000, queries: 2_000 });
   figures.push({ name: `kNN evaluation, bank ${e.bank}, ${e.queries} queries (${tf.getBackend()})`, value: (performance.now() - t0) / 1000, unit: 's', note: `random-init top-1 ${(100 * e.knnTop1).toFixed(1)} %` });
   program.dispose();
+}
+
+if (!args['skip-probe']) {
+  await tf.setBackend(webgpu ?? 'wasm');
+  const { train, test } = dataset;
+  // random ReLU features: pixels [N, 784] × a fixed Gaussian [784, 256], so the probe's problem has an encoder's size
+  const projection = tf.randomNormal([train.height * train.width * train.channels, 256], 0, 1 / 28, 'float32', 7) as Tensor2D;
+  const features = [train, test].map((set) => tf.tidy(() => tf.relu(tf.matMul(pixelFeatures(set), projection)) as Tensor2D));
+  const t0 = performance.now();
+  const r = await linearProbe({ features: features[0], labels: train.labels }, { features: features[1], labels: test.labels }, dataset.classes);
+  figures.push({ name: `linear probe, ${r.train}/${r.test} features of 256 (${tf.getBackend()})`, value: (performance.now() - t0) / 1000, unit: 's', note: `${r.iterations} L-BFGS iterations (${r.stop}), ${r.evaluations} evaluations; top-1 ${(100 * r.top1).toFixed(1)} %` });
+  tf.dispose([projection, ...features]);
 }
 
 const json = JSON.stringify({ figures, steps: results }, null, 2);
