@@ -55,5 +55,5 @@ describe('npm run reproduce (short)', () => {
     const refused = promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'reproduce/run.ts', '--steps', '30', '--subset', '2000', '--batch', '32',
       '--only', 'simsiam', '--keep', '--out', relative(root, out)], { cwd: root });
     await expect(refused).rejects.toThrow(/runs.json was made with --steps 20 --subset 2000 --batch 32; run with the same settings/);
-  }, 600_000);
+  }, 900_000);
 });
