@@ -5,7 +5,8 @@
  * No Vue, no Rete: tested in Node.
  */
 import type { GraphDoc, GraphGroup, GraphNode, GraphNote } from '../../graph';
-import { freshId, type Position } from './edits';
+import type { Position } from './edits';
+import { freshId } from './ids';
 
 /** Room around a group's nodes, and its title bar above them (canvas pixels). */
 export const GROUP_PAD = 24;

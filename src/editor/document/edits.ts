@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CURRENT_VERSION, EdgeSchema, FORMAT, NodeSchema, TrainingSchema, type GraphDoc, type GraphEdge, type GraphNode, type PortRef, type Problem } from '../../graph';
 import { catalog as builtIn, validate, type NodeCatalog } from '../../nodes';
 import { ungroupNodes } from './annotations';
+import { freshId } from './ids';
 
 export interface Position { x: number; y: number }
 
@@ -21,11 +22,7 @@ export function emptyDocument(name = 'Untitled'): GraphDoc {
   return { format: FORMAT, version: CURRENT_VERSION, name, nodes: [], edges: [], training: TrainingSchema.parse({}) };
 }
 
-/** The first of `base`, `base-2`, `base-3`, … that `taken` lacks. */
-export function freshId(base: string, taken: ReadonlySet<string>): string {
-  if (!taken.has(base)) return base;
-  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
-}
+export { freshId };
 
 const nodeIds = (doc: GraphDoc) => new Set(doc.nodes.map((n) => n.id));
 
