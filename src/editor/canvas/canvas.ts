@@ -23,6 +23,7 @@ import CanvasSocket from './CanvasSocket.vue';
 import { MINIMAP, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
 import { fitTransform } from './fit';
+import { GeometrySocketPositions } from './socket-positions';
 
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
@@ -80,7 +81,10 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     },
   });
 
-  render.addPreset(Presets.classic.setup({ customize: { node: () => CanvasNode, socket: () => CanvasSocket, connection: () => CanvasConnection } }));
+  render.addPreset(Presets.classic.setup({
+    socketPositionWatcher: new GeometrySocketPositions(editor, area),
+    customize: { node: () => CanvasNode, socket: () => CanvasSocket, connection: () => CanvasConnection },
+  }));
   render.addPreset(contextMenuPreset);
   render.addPreset(minimapPreset);
   connection.addPreset(() => new ClassicFlow<Schemes, []>({
