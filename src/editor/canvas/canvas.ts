@@ -15,15 +15,14 @@ import { formatShape, problemLine, type GraphDoc, type PortRef, type Validation 
 import { catalog, nodeKinds } from '../../nodes';
 import { hiddenNodes } from '../document/annotations';
 import type { Position, WireEnd } from '../document/edits';
-import CanvasConnection from './CanvasConnection.vue';
 import CanvasMinimap from './CanvasMinimap.vue';
 import ContextMenu from './ContextMenu.vue';
 import CanvasNode from './CanvasNode.vue';
-import CanvasSocket from './CanvasSocket.vue';
 import { MINIMAP, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
 import { fitTransform } from './fit';
 import { GeometrySocketPositions } from './socket-positions';
+import { drawWires } from './wires';
 
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
 
@@ -81,10 +80,10 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     },
   });
 
-  render.addPreset(Presets.classic.setup({
-    socketPositionWatcher: new GeometrySocketPositions(editor, area),
-    customize: { node: () => CanvasNode, socket: () => CanvasSocket, connection: () => CanvasConnection },
-  }));
+  const socketPositions = new GeometrySocketPositions(editor, area);
+  // Nodes are Vue components; their sockets (CanvasNode.vue) and the wires (./wires) are plain elements.
+  render.addPreset(Presets.classic.setup({ socketPositionWatcher: socketPositions, customize: { node: () => CanvasNode, connection: () => null } }));
+  drawWires(area, socketPositions);
   render.addPreset(contextMenuPreset);
   render.addPreset(minimapPreset);
   connection.addPreset(() => new ClassicFlow<Schemes, []>({
