@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseGraph, serializeGraph } from '../../src/graph';
 import type { Studio } from '../helpers/browser';
-import { template, templateText } from '../helpers/docs';
+import { template } from '../helpers/docs';
 import { canvasReady, clickNode, exportDocument, loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
 
 const box = async (page: Page, selector: string) => {
@@ -176,9 +176,9 @@ describe('notes and groups, in Chromium', () => {
     expect(r.ok && serializeGraph(r.doc)).toBe(text);
   });
 
-  it('opens a v1 file (a template as stored) and exports it as v2, otherwise the same text', async () => {
+  it('opens a v1 file (BYOL as it was stored) and exports it as v2, otherwise the same text', async () => {
     const { page } = studio;
-    const v1 = templateText('byol');
+    const v1 = serializeGraph(template('byol')).replace('\n  "version": 2,\n', '\n  "version": 1,\n');
     expect(JSON.parse(v1).version).toBe(1);
     await page.getByTestId('import-json').setInputFiles({ name: 'byol-v1.json', mimeType: 'application/json', buffer: Buffer.from(v1) });
     const confirm = page.getByTestId('confirm-ok');

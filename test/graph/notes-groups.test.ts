@@ -13,7 +13,7 @@ import { graphChanges, parseGraph, serializeGraph, trainedKey, type GraphDoc, ty
 import { documentJsonSchema } from '../../src/nodes/json-schema';
 import { nodeKinds } from '../../src/nodes';
 import { exportPytorch } from '../../src/runtime/pytorch/export';
-import { template, templateText } from '../helpers/docs';
+import { template } from '../helpers/docs';
 
 /** SimSiam with a note and a group around its two heads. */
 function annotated(): GraphDoc {
@@ -23,6 +23,9 @@ function annotated(): GraphDoc {
     groups: [{ id: 'group', title: 'heads', nodes: ['proj', 'pred'] }],
   };
 }
+
+/** A template as a v1 file (as the first templates are stored; built here, whatever version a template file has now). */
+const v1Text = (name: string) => serializeGraph(template(name)).replace('\n  "version": 2,\n', '\n  "version": 1,\n');
 
 const refusal = (input: unknown): Problem[] => {
   const r = parseGraph(input);
@@ -62,7 +65,7 @@ describe('format v2: notes and groups', () => {
   });
 
   it('migrates a v1 template: read as v2, and re-serialized it is v2 (its text otherwise unchanged)', () => {
-    const v1 = templateText('byol');
+    const v1 = v1Text('byol');
     expect(JSON.parse(v1).version).toBe(1);
     const r = parseGraph(v1);
     expect(r.ok && r.migratedFrom).toBe(1);
@@ -75,7 +78,7 @@ describe('format v2: notes and groups', () => {
   });
 
   it('refuses a v1 document with notes (v1 had none), and a version newer than 2', () => {
-    const v1 = { ...JSON.parse(templateText('simsiam')), notes: [] };
+    const v1 = { ...JSON.parse(v1Text('simsiam')), notes: [] };
     expect(lines(refusal(v1))).toEqual([': migrating from version 1 failed: a version 1 document has no "notes" (they came with version 2) [migration-failed]']);
     expect(refusal({ ...annotated(), version: 3 })[0]).toMatchObject({ code: 'newer-version', path: 'version' });
   });
@@ -155,7 +158,7 @@ describe('siamese-studio validate on v1 and v2', () => {
   }
 
   it('accepts both versions (saying when it migrated), refuses v3 and a broken group', async () => {
-    expect(await validateFile('v1.json', templateText('simsiam'))).toEqual({ code: 0, out: ['v1.json: valid (7 nodes, 7 edges; format v1, read as v2)'], err: [] });
+    expect(await validateFile('v1.json', v1Text('simsiam'))).toEqual({ code: 0, out: ['v1.json: valid (7 nodes, 7 edges; format v1, read as v2)'], err: [] });
     expect(await validateFile('v2.json', serializeGraph(annotated()))).toEqual({ code: 0, out: ['v2.json: valid (7 nodes, 7 edges, 1 note, 1 group)'], err: [] });
     const v3 = serializeGraph(annotated()).replace('"version": 2', '"version": 3');
     expect(await validateFile('v3.json', v3)).toEqual({
