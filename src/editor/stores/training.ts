@@ -19,6 +19,12 @@ export const QUICK_RUN = { steps: 30, batchSize: 32 } as const;
 
 export type RunStatus = 'idle' | 'starting' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
 
+/** The linear probe of the run's encoder (Evaluate): under way with its progress, its result, or why it failed. */
+export type ProbeState =
+  | { state: 'running'; iteration: number; maxIterations: number }
+  | { state: 'done'; step: number; top1: number; train: number; test: number; iterations: number }
+  | { state: 'failed'; message: string };
+
 export const useTraining = defineStore('training', () => {
   const documentStore = useDocumentStore();
   const backendChoice = ref<BackendChoice>('auto');
@@ -38,6 +44,7 @@ export const useTraining = defineStore('training', () => {
   const backend = ref<{ name: string; reason: string; threads?: number }>();
   const steps = shallowRef<StepMetrics[]>([]);
   const evals = shallowRef<{ step: number; knnTop1: number }[]>([]);
+  const probe = ref<ProbeState>();
   const totalSteps = ref(0);
   /** The batch size of the current run (the settings may change after it starts). */
   const runBatch = ref<number>();
@@ -87,6 +94,9 @@ export const useTraining = defineStore('training', () => {
     else if (m.type === 'checkpoint') checkpoint.value = { step: m.step, files: m.files };
     else if (m.type === 'failed') { evaluating.value = undefined; status.value = 'failed'; message.value = m.message; deviceLost.value = m.deviceLost ?? false; }
     else if (m.type === 'encoder-files') encoderReply?.(m);
+    else if (m.type === 'probe-progress') probe.value = { state: 'running', iteration: m.iteration, maxIterations: m.maxIterations };
+    else if (m.type === 'probe') probe.value = { state: 'done', step: m.step, top1: m.top1, train: m.train, test: m.test, iterations: m.iterations };
+    else if (m.type === 'probe-failed') probe.value = { state: 'failed', message: m.message };
   }
 
   /** Starts a run of the current document; refuses (and says why) while it has errors. */
@@ -127,9 +137,11 @@ export const useTraining = defineStore('training', () => {
       worker?.terminate();
       status.value = 'failed';
       message.value = `The training worker crashed: ${e.message || 'unknown error'}`;
+      if (probe.value?.state === 'running') probe.value = { state: 'failed', message: message.value };
     };
     numTensors.value = [];
     evaluating.value = undefined;
+    probe.value = undefined;
     backend.value = undefined;
     deviceLost.value = false;
     totalSteps.value = settings.value.steps;
@@ -162,7 +174,7 @@ export const useTraining = defineStore('training', () => {
     data, dataLabel, dataInfo, preview,
     /** Uses the user's data from now on (undefined: the embedded set). */
     useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
-    settings, backendChoice, quickRun, evaluating, runDoc, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
+    settings, backendChoice, quickRun, evaluating, probe, runDoc, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
     start,
     /**
      * Forgets the run (its worker ends): the document it trained was replaced
@@ -177,6 +189,7 @@ export const useTraining = defineStore('training', () => {
       checkpoint.value = undefined;
       runDoc.value = undefined;
       evaluating.value = undefined;
+      probe.value = undefined;
       backend.value = undefined;
       stale.value = false;
       totalSteps.value = 0;
@@ -187,6 +200,12 @@ export const useTraining = defineStore('training', () => {
     pause() { if (status.value === 'running') { send({ type: 'pause' }); status.value = 'paused'; } },
     resume() { if (status.value === 'paused') { send({ type: 'resume' }); status.value = 'running'; } },
     stop() { if (active.value) send({ type: 'stop' }); },
+    /** Evaluate: the linear probe of the finished run's encoder, in its worker (progress and result in `probe`). */
+    evaluateProbe() {
+      if (!worker || active.value || probe.value?.state === 'running') return;
+      probe.value = { state: 'running', iteration: 0, maxIterations: 0 };
+      send({ type: 'probe' });
+    },
     /** The encoder's files from the worker: the last good weights, also after a failure. */
     encoder(format: EncoderFormat): Promise<FileOut[]> {
       return new Promise((resolve, reject) => {
@@ -209,7 +228,7 @@ export const useTraining = defineStore('training', () => {
       return JSON.stringify({
         format: 'siamese-studio.run-report', document: runDoc.value, settings: { ...settings.value, batchSize: runBatch.value }, backend: backend.value,
         status: status.value, message: message.value, steps: final?.step ?? 0, final, effRank: rank?.effRank, encoderEffRank: rank?.encoderEffRank,
-        knn: evals.value, collapsed: final ? isCollapsed(final.collapseStd, rank?.effRank, final.dim) : undefined,
+        knn: evals.value, probe: probe.value?.state === 'done' ? probe.value : undefined, collapsed: final ? isCollapsed(final.collapseStd, rank?.effRank, final.dim) : undefined,
       }, null, 2) + '\n';
     },
   };

@@ -6,6 +6,8 @@ import type { StepMetrics } from '../program';
 
 /** kNN in the browser looks at most this far (the whole 10k split, as bank and as queries, takes a minute on 2 cores); the CLI takes the document's sizes. */
 export const EVAL_CAP = { bank: 2000, queries: 1000 } as const;
+/** The linear probe in the browser: the first 1000 test images, classified after training on 5000 train images (never the same ones). */
+export const PROBE_CAP = { train: 5000, test: 1000 } as const;
 
 export interface RunSettings {
   steps: number;
@@ -33,7 +35,9 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'encoder-files'; format: EncoderFormat };
+  | { type: 'encoder-files'; format: EncoderFormat }
+  /** The linear probe of the run's encoder (its current weights), on PROBE_CAP's images. */
+  | { type: 'probe' };
 
 /** safetensors: encoder.safetensors (PyTorch names and layout); tfjs: model.json + weights.bin (a LayersModel). */
 export type EncoderFormat = 'safetensors' | 'tfjs';
@@ -52,4 +56,8 @@ export type FromWorker =
   /** The preview: the originals and each view, [1 + V, N, H, W, C] values in 0..1. */
   | { type: 'preview'; pixels: Float32Array; shape: number[] }
   | { type: 'failed'; message: string; step?: number; deviceLost?: boolean }
-  | { type: 'encoder-files'; files: FileOut[]; message?: string };
+  | { type: 'encoder-files'; files: FileOut[]; message?: string }
+  /** The probe under way: encoding the images (iteration 0), then each L-BFGS iteration. */
+  | { type: 'probe-progress'; iteration: number; maxIterations: number; loss?: number }
+  | { type: 'probe'; step: number; top1: number; train: number; test: number; iterations: number; stop: string }
+  | { type: 'probe-failed'; message: string };

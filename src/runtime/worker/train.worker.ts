@@ -11,14 +11,17 @@ import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../checkpo
 import { head, type Dataset } from '../data/dataset';
 import { encoderModel, encoderTensors } from '../export';
 import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } from '../program';
+import { probeEncoder } from '../linear-probe';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
 import { loadTfBrowser, softwareRenderers, wasmThreads } from '../tf/browser';
 import { datasetFor } from './data';
-import { EVAL_CAP, type DataInput, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
+import { EVAL_CAP, PROBE_CAP, type DataInput, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 let program: TrainingProgram | undefined;
+/** The run's data, for the probe after it. */
+let runData: Dataset | undefined;
 let paused = false;
 let stopped = false;
 let wake: (() => void) | undefined;
@@ -32,6 +35,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case 'resume': paused = false; wake?.(); return;
     case 'stop': stopped = true; paused = false; wake?.(); return;
     case 'encoder-files': return void sendEncoder(message.format);
+    case 'probe': return void probe();
     default: assertNever(message, 'message to the worker');
   }
 };
@@ -50,6 +54,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
     post({ type: 'status', text: 'loading data…' });
     const { dataset, note } = await datasetFor(parsed.doc, data, import.meta.env.BASE_URL);
     post({ type: 'data', name: dataset.name, count: dataset.train.count, note });
+    runData = dataset;
     program?.dispose();
     program = compile(parsed.doc, { dataset, steps: settings.steps, batchSize: settings.batchSize, seed: settings.seed });
     program.init();
@@ -89,6 +94,29 @@ async function evaluate(program: TrainingProgram, dataset: Dataset, step: number
   const queries = Math.min(head(dataset.test, querySize).count, EVAL_CAP.queries);
   post({ type: 'evaluating', step, queries, bank, final });
   post({ type: 'eval', step, knnTop1: (await program.evaluate({ bank, queries })).knnTop1 });
+}
+
+/**
+ * The linear probe of the encoder as it is now (linear-probe.ts) on at most
+ * PROBE_CAP's images. A set whose test split is its train split (the
+ * embedded one) trains the probe on the images after the test ones: never
+ * on the images it is scored on.
+ */
+async function probe() {
+  if (!program || !runData) return post({ type: 'probe-failed', message: 'nothing trained yet' });
+  try {
+    const { train, test } = runData;
+    const overlap = train.images === test.images;
+    const skip = overlap ? Math.min(PROBE_CAP.test, test.count) : 0;
+    const per = train.height * train.width * train.channels;
+    const rest = { ...train, images: train.images.subarray(skip * per), labels: train.labels.subarray(skip), count: train.count - skip };
+    if (!rest.count) throw new Error('the data has no images left to train the probe on');
+    post({ type: 'probe-progress', iteration: 0, maxIterations: 0 });
+    const r = await probeEncoder(program, { ...runData, train: rest }, PROBE_CAP, { onProgress: (p) => post({ type: 'probe-progress', iteration: p.iteration, maxIterations: p.maxIterations, loss: p.loss }) });
+    post({ type: 'probe', step: program.stepsDone, top1: r.top1, train: r.train, test: r.test, iterations: r.iterations, stop: r.stop });
+  } catch (e) {
+    post({ type: 'probe-failed', message: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 /** "What the network sees": the first 8 images and each augment view of them, from the augment node's current settings. */
