@@ -19,6 +19,7 @@ import { compile, type TrainingProgram } from '../runtime/program';
 import { decodeSafetensors, SafetensorsError } from '../runtime/safetensors';
 import { selectBackend, type BackendChoice } from '../runtime/tf/backends';
 import { loadTfNode } from '../runtime/tf/node';
+import { checkDataFits } from './data-fit';
 import { readRegularFile } from './files';
 import { CliError, type Io } from './io';
 import { ProgressBar } from './progress';
@@ -75,7 +76,9 @@ export async function evaluateCommand(args: string[], io: Io): Promise<number> {
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const program = compile(parsed.doc, { dataset });
+  checkDataFits(parsed.doc, dataset, 0, { data: opts.data }); // the channels; batch 0: nothing is trained
+  // nothing is trained: the batch only has to fit the sampler
+  const program = compile(parsed.doc, { dataset, batchSize: Math.min(parsed.doc.training.batchSize, dataset.train.count) });
   try {
     program.init();
     try {

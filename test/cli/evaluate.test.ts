@@ -57,7 +57,16 @@ describe('the linear probe in the CLI', () => {
     expect(text.stderr).toMatch(/\ndone: 2 steps in \d+:\d\d, loss \d\.\d{4}, linear probe top-1 \d+\.\d\d %\n$/);
   }, 300_000);
 
-  it('evaluate refuses, in one line with exit 2, a folder that is not a run, a run without its weights, weights that do not fit, a bad flag', async () => {
+  it('evaluate on data smaller than the document\'s batch (256): nothing is trained, so it evaluates', async () => {
+    const out = join(dir, 'run-small');
+    expect((await cli('train', graph, '--data', data, '--steps', '1', '--batch', '16', '--backend', 'wasm', '--out', out)).code).toBe(0);
+    const small = `fashion-mnist=${tinyFashionMnist(join(dir, 'small'), 100, 40)}`;
+    const r = await cli('evaluate', out, '--data', small, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ bank: 100, queries: 40, probe: { train: 100, test: 40 } });
+  }, 300_000);
+
+  it('evaluate refuses, in one line with exit 2, a folder that is not a run, a run without its weights, weights that do not fit, data of other channels, a bad flag', async () => {
     const out = join(dir, 'run2');
     expect((await cli('train', graph, '--data', data, '--steps', '1', '--batch', '16', '--backend', 'wasm', '--out', out)).code).toBe(0);
     const notRun = join(dir, 'plain');
@@ -78,6 +87,10 @@ describe('the linear probe in the CLI', () => {
     delete tensors['blocks.0.conv.weight'];
     writeFileSync(join(unfit, 'encoder.safetensors'), encodeSafetensors(tensors));
     cases.push([[unfit, '--data', data], /^siamese-studio: .*run-unfit\/encoder\.safetensors: the weights do not fit the encoder "enc"; missing blocks\.0\.conv\.weight\n$/]);
+    const cifar = join(dir, 'cifar');
+    mkdirSync(cifar);
+    for (const name of ['data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5', 'test_batch']) writeFileSync(join(cifar, `${name}.bin`), new Uint8Array(2 * 3073));
+    cases.push([[out, '--data', `cifar10=${cifar}`], /^siamese-studio: --data cifar10=.*cifar: its images are 32×32×3, but node "data" of the graph gives 28×28×1: the channel counts must match\n$/]);
     for (const [args, message] of cases) {
       const r = await cli('evaluate', ...args);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
