@@ -7,8 +7,8 @@ import { template } from '../helpers/docs';
 describe('wiring a new node to a dropped wire', () => {
   it('offers only the kinds whose new node takes the wire without an error on it', () => {
     const types = (t: 'simsiam' | 'byol', node: string, port: string, side: 'input' | 'output') => kindsWirableTo(template(t), { node, port, side }).map((k) => k.type);
-    expect(types('simsiam', 'proj', 'output', 'output')).toEqual(['projector', 'predictor', 'stop-gradient', 'loss', 'nt-xent']);
-    expect(types('simsiam', 'loss', 'target', 'input')).toEqual(['encoder', 'projector', 'predictor', 'stop-gradient']);
+    expect(types('simsiam', 'proj', 'output', 'output')).toEqual(['projector', 'predictor', 'stop-gradient', 'loss', 'queue', 'info-nce', 'nt-xent', 'barlow-twins', 'vicreg']);
+    expect(types('simsiam', 'loss', 'target', 'input')).toEqual(['encoder', 'projector', 'predictor', 'stop-gradient', 'queue']); // a new queue's K×D is not known until it is fed
     expect(types('simsiam', 'data', 'images', 'output')).toEqual(['augment', 'encoder']);
     expect(types('simsiam', 'aug', 'views', 'output')).toEqual(['encoder']); // augment takes one batch 1×B×…, not two views
     expect(types('byol', 'proj', 'weights', 'output')).toEqual(['ema']); // a fresh module is not the projector's architecture
