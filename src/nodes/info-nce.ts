@@ -57,7 +57,7 @@ export const infoNceKind = defineKind({
     temperature: between(0.01, 10).default(0.2),
     weight: between(0, 1000).default(1),
   }),
-  traits: { loss: { output: 'loss' }, negatives: { query: 'query', keys: 'key', memory: 'queue' } },
+  traits: { loss: { output: 'loss' }, family: 'negatives', negatives: { query: 'query', keys: 'key', memory: 'queue' } },
   infer: ({ inputs }) => {
     const { query: q, key: k, queue } = inputs;
     const problems: LocalProblem[] = [];
