@@ -58,7 +58,7 @@ export const ntXentKind = defineKind({
     weight: between(0, 1000).default(1),
   }),
   // no sides: in-batch negatives keep the embeddings apart, so neither stop-gradient nor predictor is asked for
-  traits: { loss: { output: 'loss' } },
+  traits: { loss: { output: 'loss' }, family: 'negatives' },
   infer: ({ inputs }) => {
     const z = inputs.embeddings;
     const problems: LocalProblem[] = [];

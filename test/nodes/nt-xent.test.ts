@@ -153,7 +153,7 @@ describe('validation: a negatives loss needs neither stop-gradient nor predictor
     for (const name of ['simclr', 'collapse-simclr-batch16']) {
       const v = validate(template(name));
       expect(v.problems, name).toEqual([]);
-      expect(v.traits.get('loss')).toEqual({ loss: { output: 'loss' } });
+      expect(v.traits.get('loss')).toEqual({ loss: { output: 'loss' }, family: 'negatives' });
     }
   });
 
