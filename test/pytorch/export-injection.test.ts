@@ -73,7 +73,7 @@ describe('export-pytorch: document text is never code', () => {
       expect(records(r.stdout).map((s) => s.step ?? 'done'), paths[i]).toEqual([1, 'done']);
       // the text survives exactly, and --help (the docstring) shows it escaped, as printable ASCII
       expect(r.document).toEqual(JSON.parse(serializeGraph(docs[i])));
-      expect(r.doc!.split('\n')[1]).toMatch(/^"[\x20-\x7e]*" \(format v1, sha256 [0-9a-f]{16}…\), embedded below as DOCUMENT\.$/);
+      expect(r.doc!.split('\n')[1]).toMatch(/^"[\x20-\x7e]*" \(format v2, sha256 [0-9a-f]{16}…\), embedded below as DOCUMENT\.$/);
       expect(r.graphDoc).toMatch(/^The graph "[\x20-\x7e]*": every module node/);
     });
     expect(count).toBeGreaterThan(BREAKS.length * 2 * 10);

@@ -51,7 +51,7 @@ describe('export-pytorch', () => {
     await run(PYTHON, ['-m', 'py_compile', path]);
     const text = readFileSync(path, 'utf8');
     const doc = template(name);
-    expect(text).toContain(`exported by Siamese Studio from the graph document\n"${doc.name}" (format v1, sha256 ${sha256Hex(serializeGraph(doc)).slice(0, 16)}`);
+    expect(text).toContain(`exported by Siamese Studio from the graph document\n"${doc.name}" (format v2, sha256 ${sha256Hex(serializeGraph(doc)).slice(0, 16)}`);
     const traits = validate(doc).traits;
     for (const n of doc.nodes.filter((n) => traits.get(n.id)!.module)) expect(text).toContain(`self.${moduleAttribute(n.id)} = `);
     expect(text).toContain('Grill et al. 2020');
