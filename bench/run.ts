@@ -2,7 +2,7 @@
  * `npm run bench`: the project's speed figures, as a table (or JSON with
  * --json). Figures, not pass/fail: targets are read off by people.
  *
- *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol|simclr] [--software-webgpu]
+ *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol|simclr|barlow-twins|vicreg] [--software-webgpu]
  *                 [--skip-editor] [--skip-knn] [--skip-probe] [--skip-cpu] [--data embedded] [--json-out FILE]
  *
  * - graph: parse / validate + shape inference / compile of a 300-node document;
@@ -161,7 +161,7 @@ const webgpu = adapter && (!adapter.software || args['software-webgpu']) && (awa
 const adapterName = adapter && ([adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.description || 'unnamed adapter');
 if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapterName})` : 'no adapter'}`);
 const results: Record<string, unknown> = {};
-for (const name of (['simsiam', 'byol', 'simclr'] as const).filter((n) => !args.only || args.only === n)) {
+for (const name of (['simsiam', 'byol', 'simclr', 'barlow-twins', 'vicreg'] as const).filter((n) => !args.only || args.only === n)) {
   const doc = template(name);
   say(`${doc.name}: one step at batch ${BATCH} (median of ${STEPS} after a warm-up)`);
   const torch = pytorchStep(doc, BATCH);

@@ -61,9 +61,12 @@ describe('the collapse lab', () => {
     // negatives need neither stop-gradient nor predictor: m = 0 is valid, and warned about by nothing
     'collapse-moco-m0': [],
     'collapse-simclr-batch16': [], // a negatives loss: no collapse warning (issue 17)
+    'collapse-barlow-no-redundancy': ['collapse-no-redundancy-reduction'],
+    'collapse-vicreg-no-variance': ['collapse-no-variance'],
+    'collapse-vicreg-no-covariance': [], // ν = 0 alone: the hinge still forbids the constant (issue 18)
   };
 
-  it('has the templates of issues 7 and 17, each valid, warning exactly about what it demonstrates', () => {
+  it('has the templates of issues 7, 17 and 18, each valid, warning exactly about what it demonstrates', () => {
     expect(templateNames.filter((n) => n.startsWith('collapse-'))).toEqual(Object.keys(expected).sort());
     for (const [name, codes] of Object.entries(expected)) {
       const v = validate(template(name));

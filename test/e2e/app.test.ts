@@ -39,8 +39,11 @@ describe('the app in Chromium', () => {
     expect(await page.getByTestId('problems').textContent()).toContain('No problems');
     expect(await page.locator('.gallery h3').allTextContents()).toEqual(['Templates', 'Collapse lab']);
     expect(await page.locator('.template-card').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.testid))).toEqual([
-      'template-barlow-twins', 'template-byol', 'template-simclr', 'template-simsiam', 'template-vicreg', 'template-collapse-no-final-bn-no-stop-gradient', 'template-collapse-no-final-bn',
-      'template-collapse-no-predictor', 'template-collapse-no-stop-gradient', 'template-collapse-simclr-batch16',
+      'template-barlow-twins', 'template-byol', 'template-moco-v2', 'template-simclr', 'template-simsiam', 'template-vicreg',
+      // the collapse lab by family: negatives, asymmetry, decorrelation
+      'template-collapse-moco-m0', 'template-collapse-simclr-batch16',
+      'template-collapse-no-final-bn-no-stop-gradient', 'template-collapse-no-final-bn', 'template-collapse-no-predictor', 'template-collapse-no-stop-gradient',
+      'template-collapse-barlow-no-redundancy', 'template-collapse-vicreg-no-covariance', 'template-collapse-vicreg-no-variance',
     ]);
     expect(await page.getByTestId('template-simsiam').textContent()).toBe('SimSiamOne shared encoder f and projector on both views, a predictor h, and a stop-gradient on the target side.');
     expect(await page.getByTestId('template-simsiam').getAttribute('title')).toContain('Chen & He 2020');
