@@ -25,7 +25,11 @@ export interface BuildContext<P> {
   inputs: Readonly<Record<string, PortShape>>;
   /** For initial weights. */
   rng: Rng;
-  /** A parameter, trained unless this module is an EMA target. Shapes in tfjs layout. */
+  /**
+   * A parameter, trained unless this module is an EMA target. Shapes in tfjs layout. Its role decides
+   * weight decay and LARS in both runtimes (the exporter reads it by running the build without tfjs,
+   * ./param-roles.ts: a build declares its parameters and leaves tensor ops to forward).
+   */
   param(name: string, shape: number[], role: ParamRole, init: (size: number) => Float32Array): Variable;
   /** A module's state that is not trained (BatchNorm running statistics). */
   buffer(name: string, shape: number[], init: (size: number) => Float32Array): Variable;

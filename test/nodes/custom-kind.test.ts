@@ -71,7 +71,7 @@ const scale = defineKind({
     );
   },
   build: ({ tf, params, param }) => {
-    // a 1-element vector, not a matrix: PyTorch's optimizer groups put ndim ≤ 1 with the norms, so its role is 'norm' on both sides
+    // a 1-element vector declared a norm: LARS neither adapts nor decays it, in tfjs and in the script (which groups by declared roles)
     const s = param('s', [1], 'norm', (n) => new Float32Array(n).fill(params.init));
     return { forward: ({ input }) => ({ output: tf.mul(input, s) }) };
   },

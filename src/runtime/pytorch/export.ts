@@ -13,6 +13,7 @@ import { canonicalJson, errorsOf, formatProblem, serializeGraph, TrainingSchema,
 import { catalog as builtIn, validate, type NodeCatalog } from '../../nodes';
 import { dataSourceOf } from '../../nodes/data-source';
 import { dimOf } from '../../nodes/build';
+import { declaredParams } from '../../nodes/param-roles';
 import { moduleAttribute, py, pyStr } from '../../nodes/python';
 import { isEmaTarget, pickMonitors, probePath } from '../monitor';
 import { PROBE_SIZE } from '../probe';
@@ -40,6 +41,7 @@ export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): st
   const ema: string[] = [];
   const augments: string[] = [];
   const predictors: string[] = [];
+  const notWeights: string[] = [];
   const losses: string[] = [];
   const stateNodes: string[] = [];
   const expressions = new Map<string, string>();
@@ -66,6 +68,8 @@ export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): st
         const size = lastDim(shapes.inputs[traits.module.input]); // channels of images, width of features
         init.push(`        ${comment}`, `        self.${attr(id)} = ${kind.pytorch!.module!(params, size)}`);
         if (traits.predictor) predictors.push(py(attr(id)));
+        // the optimizer's groups by the roles the kind declares (as the runtime's optimizer), by state-dict name
+        for (const p of declaredParams(kind, id, params, shapes.inputs)) if (p.role !== 'weight') notWeights.push(`    ${py(`${attr(id)}.${p.name}`)},`);
       }
       if (id === monitors.encoder.node) cropSize = dimOf(shapes.inputs[monitors.encoder.input], 2);
     }
@@ -129,6 +133,11 @@ CROP_SIZE = ${py(cropSize)}
 PROBE_SIZE = ${py(PROBE_SIZE)}
 ENCODER = ${py(attr(monitors.encoder.node))}
 PREDICTORS = {${predictors.join(', ')}}
+# the trained parameters whose role is not weight (biases, norms: as their node kinds declare them), by state-dict
+# name: LARS neither adapts nor decays them where excludeBiasAndNorm
+NOT_WEIGHTS = frozenset([
+${notWeights.join('\n')}
+])
 # augmentations per view, per augment node (BYOL's Table 6 names)
 AUGMENT = {
 ${augments.join('\n')}

@@ -32,7 +32,7 @@ const AFTER_KINDS = [metrics, probe, optim, safetensors, cli, files, stop, train
  * writes them after it): the lint test checks the fixed part uses no other
  * undefined name, and that every exported script defines these.
  */
-export const GRAPH_NAMES = ['DOCUMENT', 'TRAINED_SHA256', 'BOUNDS', 'DATASET', 'IN_CHANNELS', 'CROP_SIZE', 'PROBE_SIZE', 'ENCODER', 'PREDICTORS', 'EMA_LINKS', 'STATE_NODES', 'Graph'];
+export const GRAPH_NAMES = ['DOCUMENT', 'TRAINED_SHA256', 'BOUNDS', 'DATASET', 'IN_CHANNELS', 'CROP_SIZE', 'PROBE_SIZE', 'ENCODER', 'PREDICTORS', 'NOT_WEIGHTS', 'EMA_LINKS', 'STATE_NODES', 'Graph'];
 
 const IMPORT = /^(import [\w.]+( as \w+)?|from [\w.]+ import \w+( as \w+)?)$/;
 const isTorch = (line: string) => /^(import|from) torch\b/.test(line);

@@ -34,15 +34,18 @@ class LARS(torch.optim.Optimizer):
 
 
 def make_optimizer(graph, settings, predictor_names):
-    """Parameter groups: the predictor's own (for a fixed lr) and, for LARS, biases and norms apart."""
+    """Parameter groups: the predictor's own (for a fixed lr) and, for LARS, what is not a weight apart:
+    NOT_WEIGHTS, the state-dict names of the biases and norms, as their node kinds declare them."""
     opt = settings['optimizer']
+    unknown = sorted(NOT_WEIGHTS - {n for n, _ in graph.named_parameters()})
+    if unknown:
+        raise ValueError(f'NOT_WEIGHTS names no parameter of the graph: {", ".join(unknown)}')
     named = [(n, p) for n, p in graph.named_parameters() if p.requires_grad]
     is_pred = lambda n: n.split('.')[0] in predictor_names
-    is_flat = lambda p: p.ndim <= 1            # biases and BatchNorm parameters
     groups = []
     for pred in (False, True):
         for flat in (False, True):
-            params = [p for n, p in named if is_pred(n) == pred and is_flat(p) == flat]
+            params = [p for n, p in named if is_pred(n) == pred and (n in NOT_WEIGHTS) == flat]
             if params:
                 groups.append(dict(params=params, fixed=pred and settings['schedule']['predictorFixedLr'], flat=flat))
     if opt['type'] == 'sgd':
