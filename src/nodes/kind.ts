@@ -55,6 +55,8 @@ export interface PyEmitter<P> {
    * on top), from a .py beside the kind's file: in a script once, whichever
    * kinds of the graph bring it. Several pieces when kinds share one
    * (e.g. gather.py, the global batch under DDP): each piece once per script.
+   * Its top-level names must be its own: the exporter refuses one that another
+   * kind's piece, the script's fixed part or its graph section also defines.
    */
   python?: string | readonly string[];
 }

@@ -17,7 +17,8 @@ import { declaredParams } from '../../nodes/param-roles';
 import { moduleAttribute, py, pyStr } from '../../nodes/python';
 import { isEmaTarget, pickMonitors, probePath } from '../monitor';
 import { PROBE_SIZE } from '../probe';
-import { prelude } from './prelude';
+import { FIXED_PARTS, prelude } from './prelude';
+import { nameClash, type ScriptPiece } from './top-level-names';
 
 export class ExportError extends Error {}
 
@@ -93,29 +94,13 @@ export function exportPytorch(doc: GraphDoc, catalog: NodeCatalog = builtIn): st
   const text = serializeGraph(doc);
   const probe = probePath(v, monitors);
   const used = new Set(doc.nodes.map((n) => n.type));
-  const helpers = new Set(catalog.kinds.filter((k) => used.has(k.type)).flatMap((k) => k.pytorch?.python ?? []));
+  const kindPieces: ScriptPiece[] = catalog.kinds.filter((k) => used.has(k.type)).flatMap((k) => [k.pytorch?.python ?? []].flat().map((source) => ({ owner: `kind "${k.type}"`, source })));
+  const helpers = new Set(kindPieces.map((p) => p.source));
   // what the graph section below calls itself (the parts bring their own)
   const imports = ['import json', 'import sys', 'import torch.nn as nn', ...(ema.length ? ['import copy'] : [])];
 
   // raw docstrings: pyStr's escapes stay as text there (also in --help), and it holds no quote that could end them
-  return `#!/usr/bin/env python3
-r"""A training script exported by Siamese Studio from the graph document
-${pyStr(doc.name)} (format v${doc.version}, sha256 ${sha256Hex(text).slice(0, 16)}…), embedded below as DOCUMENT.
-
-One process (CPU or CUDA):   python train.py --data DIR --steps N
-Several (DDP; gloo on CPU, nccl on CUDA):
-                             torchrun --nproc_per_node=K train.py --data DIR --steps N [--sync-bn]
-
-Resume after Ctrl-C or a kill:   python train.py --data DIR --steps N --out OUT --resume
-Exit codes: 0 trained, 1 a non-finite loss or state (the last good checkpoint is kept),
-2 bad input (a flag, the data, --out, a checkpoint) or an output that cannot be written,
-130 stopped by Ctrl-C or SIGTERM (after the current step, with a checkpoint).
-
-Wires carry lists of views; a module applies the same weights to every view,
-called once per view (so BatchNorm statistics are per view). Only torch is needed.
-"""
-${prelude([...helpers], imports)}
-
+  const graphSection = `
 # --------------------------------------------------------------------------
 # The graph
 # --------------------------------------------------------------------------
@@ -185,6 +170,29 @@ if __name__ == '__main__':
     if code:  # a success returns, so that runpy's callers see no SystemExit
         sys.exit(code)
 `;
+  // one namespace: a name defined twice would silently replace the first definition
+  const clash = nameClash([...Object.entries(FIXED_PARTS).map(([file, source]) => ({ owner: `the script's fixed part (${file})`, source })), ...kindPieces,
+    { owner: "the script's graph section", source: graphSection }]);
+  if (clash) throw new ExportError(`${clash}; rename one of them`);
+
+  return `#!/usr/bin/env python3
+r"""A training script exported by Siamese Studio from the graph document
+${pyStr(doc.name)} (format v${doc.version}, sha256 ${sha256Hex(text).slice(0, 16)}…), embedded below as DOCUMENT.
+
+One process (CPU or CUDA):   python train.py --data DIR --steps N
+Several (DDP; gloo on CPU, nccl on CUDA):
+                             torchrun --nproc_per_node=K train.py --data DIR --steps N [--sync-bn]
+
+Resume after Ctrl-C or a kill:   python train.py --data DIR --steps N --out OUT --resume
+Exit codes: 0 trained, 1 a non-finite loss or state (the last good checkpoint is kept),
+2 bad input (a flag, the data, --out, a checkpoint) or an output that cannot be written,
+130 stopped by Ctrl-C or SIGTERM (after the current step, with a checkpoint).
+
+Wires carry lists of views; a module applies the same weights to every view,
+called once per view (so BatchNorm statistics are per view). Only torch is needed.
+"""
+${prelude([...helpers], imports)}
+${graphSection}`;
 }
 
 /** The size of a tensor shape's last axis. */

@@ -23,9 +23,11 @@ import safetensors from './prelude/safetensors.py.ts';
 import stop from './prelude/stop.py.ts';
 import train from './prelude/train.py.ts';
 
-/** The fixed part in script order; the node kinds' helpers (the building blocks) go between data and the rest. */
-const BEFORE_KINDS = [data];
-const AFTER_KINDS = [metrics, probe, optim, safetensors, cli, files, stop, train];
+/** The fixed part's files in script order; the node kinds' helpers (the building blocks) go between data and the rest. */
+const BEFORE_KINDS = { 'data.py': data };
+const AFTER_KINDS = { 'metrics.py': metrics, 'probe.py': probe, 'optim.py': optim, 'safetensors.py': safetensors, 'cli.py': cli, 'files.py': files, 'stop.py': stop, 'train.py': train };
+/** The fixed part's text by file name (the exporter checks that no kind's helper redefines one of its names). */
+export const FIXED_PARTS: Readonly<Record<string, string>> = { ...BEFORE_KINDS, ...AFTER_KINDS };
 
 /**
  * The names the fixed part takes from the script's graph section (export.ts
@@ -52,7 +54,7 @@ export function splitPart(text: string): { imports: string[]; body: string } {
  * part's with `kindParts` (each kind's helpers, once) among them.
  */
 export function prelude(kindParts: readonly string[], imports: readonly string[]): string {
-  const parts = [...BEFORE_KINDS, ...kindParts, ...AFTER_KINDS].map(splitPart);
+  const parts = [...Object.values(BEFORE_KINDS), ...kindParts, ...Object.values(AFTER_KINDS)].map(splitPart);
   const all = [...new Set([...parts.flatMap((p) => p.imports), ...imports])].sort();
   const block = [all.filter((l) => !isTorch(l)), all.filter(isTorch)].filter((g) => g.length).map((g) => g.join('\n')).join('\n\n');
   return `\n${block}\n\n\n${parts.map((p) => p.body).join('\n\n\n')}\n`;
