@@ -15,6 +15,21 @@ export interface StateBuffer {
 }
 
 /**
+ * What a kind's training state holds so far, for the dashboard: e.g. "queue
+ * 1,536 / 4,096 keys from this run (the rest: the initial random unit vectors)".
+ */
+export interface StateFigure {
+  /** What it is, e.g. "queue". */
+  label: string;
+  value: number;
+  of: number;
+  /** What is counted, e.g. "keys from this run". */
+  unit: string;
+  /** What makes up the rest of `of`, while value < of. */
+  rest?: string;
+}
+
+/**
  * Training state a node keeps between steps (a queue of keys, a centre):
  * tensors that are not trained, declared here so that every runtime treats
  * them alike — the tfjs runtime builds and updates them, checkpoints save and
@@ -30,6 +45,8 @@ export interface KindState<P> {
   gatherAcrossProcesses: boolean;
   /** The buffers' new values, after the optimizer step of a step that succeeded, from their values and that step's inputs. */
   update(args: { tf: Tf; params: P; state: Readonly<Record<string, Tensor>>; inputs: Readonly<Record<string, Tensor>> }): Record<string, Tensor>;
+  /** Its figure after `steps` steps at `batchSize` images per step (closed form: the page is never sent tensors). */
+  figure?(params: P, run: { steps: number; batchSize: number }): StateFigure;
 }
 
 /** How a node kind appears in an exported PyTorch script (src/runtime/pytorch). */

@@ -73,6 +73,10 @@ export const queue = defineKind({
     reads: ['keys'],
     gatherAcrossProcesses: true,
     update: ({ tf, state, inputs }) => ({ keys: enqueue(tf, state.keys, inputs.keys) }),
+    // one key per image each step (view 0's), so the run's keys are the last min(K, steps·B) rows
+    figure: ({ size }, { steps, batchSize }) => ({
+      label: 'queue', value: Math.min(size, steps * batchSize), of: size, unit: 'keys from this run', rest: 'the initial random unit vectors',
+    }),
   },
   pytorch: {
     python: queuePython,

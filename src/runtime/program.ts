@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { errorsOf, formatProblem, type GraphDoc, type NodeTraits, type Problem, type TrainingSettings } from '../graph';
 import { catalog as builtIn, validate, type NodeCatalog } from '../nodes';
 import { dimOf, type NodeProgram, type StepEnv, type Tensor, type Variable } from '../nodes/build';
-import type { NodeKind } from '../nodes/kind';
+import type { NodeKind, StateFigure } from '../nodes/kind';
 import { Rng } from '../nodes/nn/rng';
 import { head, type Dataset } from './data/dataset';
 import { BatchSampler, gatherImages } from './data/sampler';
@@ -57,6 +57,9 @@ export interface StepMetrics {
   effRank?: number;
   encoderEffRank?: number;
 }
+
+/** A node's figure of its training state (kind.ts StateFigure), with the node's id. */
+export type NodeStateFigure = StateFigure & { node: string };
 
 interface Built {
   id: string;
@@ -289,6 +292,12 @@ export class TrainingProgram {
   /** The training state kinds declare, by "node.name" (also among variables()). */
   trainingState(): Map<string, tf.Variable> {
     return this.store.trainingState();
+  }
+
+  /** What each node's training state holds after the steps done, where its kind declares a figure (the dashboard's "queue 768 / 4,096 keys…"). */
+  stateFigures(): NodeStateFigure[] {
+    const run = { steps: this.completed, batchSize: this.settings.batchSize };
+    return this.built.flatMap((n) => (n.kind.state?.figure ? [{ node: n.id, ...n.kind.state.figure(this.validation.params.get(n.id), run) }] : []));
   }
 
   /** The online encoder's kind, params and the image size it takes (H, W, C). */

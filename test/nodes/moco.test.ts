@@ -137,6 +137,10 @@ describe('the queue (training state)', () => {
         let worst = 0;
         got.forEach((row, r) => row.forEach((value, d) => { worst = Math.max(worst, Math.abs(value - want[r][d])); }));
         expect(worst, `after step ${k}`).toBeLessThan(1e-6);
+        // the dashboard's figure: how many of those rows are this run's keys (8, 16, then full at 20)
+        const fromRun = want.filter((row) => !initial.includes(row)).length;
+        expect(fromRun).toBe(Math.min(K, k * B));
+        expect(program.stateFigures(), `after step ${k}`).toEqual([{ node: 'queue', label: 'queue', value: fromRun, of: K, unit: 'keys from this run', rest: 'the initial random unit vectors' }]);
       }
     } finally {
       program.dispose();

@@ -7,7 +7,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
 import { serializeGraph, trainedKey, type GraphDoc } from '../../graph';
-import type { StepMetrics } from '../../runtime/program';
+import type { NodeStateFigure, StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
 import type { CheckpointFiles } from '../../runtime/checkpoint';
 import type { BackendChoice } from '../../runtime/tf/backends';
@@ -49,6 +49,8 @@ export const useTraining = defineStore('training', () => {
   /** The batch size of the current run (the settings may change after it starts). */
   const runBatch = ref<number>();
   const numTensors = ref<number[]>([]);
+  /** What the nodes' training state holds after the last step (a MoCo queue's keys from this run), where their kinds declare it. */
+  const stateFigures = shallowRef<NodeStateFigure[]>([]);
   const startedAt = ref(0);
   /** The document changed since this run started: its results describe the old graph. */
   const stale = ref(false);
@@ -87,6 +89,7 @@ export const useTraining = defineStore('training', () => {
       triggerRef(steps);
       totalSteps.value = m.totalSteps;
       numTensors.value = [...numTensors.value.slice(-19), m.numTensors];
+      stateFigures.value = m.state;
     } else if (m.type === 'evaluating') evaluating.value = { step: m.step, queries: m.queries, bank: m.bank, final: m.final };
     else if (m.type === 'eval') { evaluating.value = undefined; evals.value = [...evals.value, { step: m.step, knnTop1: m.knnTop1 }]; }
     else if (m.type === 'done') { status.value = m.reason; message.value = m.reason === 'completed' ? 'Training completed.' : `Stopped after step ${last.value?.step ?? 0}.`; }
@@ -140,6 +143,7 @@ export const useTraining = defineStore('training', () => {
       if (probe.value?.state === 'running') probe.value = { state: 'failed', message: message.value };
     };
     numTensors.value = [];
+    stateFigures.value = [];
     evaluating.value = undefined;
     probe.value = undefined;
     backend.value = undefined;
@@ -174,7 +178,7 @@ export const useTraining = defineStore('training', () => {
     data, dataLabel, dataInfo, preview,
     /** Uses the user's data from now on (undefined: the embedded set). */
     useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
-    settings, backendChoice, quickRun, evaluating, probe, runDoc, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stale, active, last, etaSeconds,
+    settings, backendChoice, quickRun, evaluating, probe, runDoc, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stateFigures, stale, active, last, etaSeconds,
     start,
     /**
      * Forgets the run (its worker ends): the document it trained was replaced
@@ -186,6 +190,7 @@ export const useTraining = defineStore('training', () => {
       steps.value = [];
       evals.value = [];
       numTensors.value = [];
+      stateFigures.value = [];
       checkpoint.value = undefined;
       runDoc.value = undefined;
       evaluating.value = undefined;

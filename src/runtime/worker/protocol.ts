@@ -2,7 +2,7 @@
 import type { BackendChoice } from '../tf/backends';
 import type { CheckpointFiles } from '../checkpoint';
 import type { ImageFile } from '../data/image-folder';
-import type { StepMetrics } from '../program';
+import type { NodeStateFigure, StepMetrics } from '../program';
 
 /** kNN in the browser looks at most this far (the whole 10k split, as bank and as queries, takes a minute on 2 cores); the CLI takes the document's sizes. */
 export const EVAL_CAP = { bank: 2000, queries: 1000 } as const;
@@ -46,7 +46,8 @@ export interface FileOut { name: string; bytes: Uint8Array }
 export type FromWorker =
   | { type: 'status'; text: string }
   | { type: 'backend'; name: string; reason: string; /** wasm threads: the fewer of XNNPACK's pool and our kernels'. */ threads?: number }
-  | { type: 'step'; metrics: StepMetrics; totalSteps: number; numTensors: number }
+  /** `state`: what each node's training state holds after this step, where its kind declares a figure. */
+  | { type: 'step'; metrics: StepMetrics; totalSteps: number; numTensors: number; state: NodeStateFigure[] }
   /** An evaluation begins (it takes seconds): `queries` test images against a bank of `bank` train images: every N steps, and a final one at the last step. */
   | { type: 'evaluating'; step: number; queries: number; bank: number; final: boolean }
   | { type: 'eval'; step: number; knnTop1: number }

@@ -69,7 +69,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
       if (k + 1 === settings.crashAt) setTimeout(() => { throw new Error(`injected crash before step ${k + 1}`); });
       const injected = k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined;
       const metrics = await program.step(injected).finally(() => injected && tf.dispose([...injected.values()].flatMap((o) => Object.values(o))));
-      post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors });
+      post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors, state: program.stateFigures() });
       if (metrics.step === 1 || metrics.step % settings.checkpointEvery === 0) {
         const files = await saveCheckpoint(program);
         if (files) post({ type: 'checkpoint', step: metrics.step, files }, [files.tensors.buffer as ArrayBuffer]);
