@@ -74,6 +74,13 @@ export function moveGroup(doc: GraphDoc, id: string, by: Position): GraphDoc {
 /** The ids of the nodes a collapsed group hides. */
 export const hiddenNodes = (doc: GraphDoc): Set<string> => new Set((doc.groups ?? []).filter((g) => g.collapsed).flatMap((g) => g.nodes));
 
+/** Of `ids`, the nodes the canvas shows: what may be selected (and so deleted or copied); a collapsed group's nodes are not. */
+export function selectableNodes(doc: GraphDoc, ids: Iterable<string>): string[] {
+  const hidden = hiddenNodes(doc);
+  const known = new Set(doc.nodes.map((n) => n.id));
+  return [...new Set(ids)].filter((id) => known.has(id) && !hidden.has(id));
+}
+
 export interface Box { left: number; top: number; width: number; height: number }
 
 /** A group's frame in canvas coordinates: around its nodes (`sizeOf` says how big each is drawn), the title bar above; collapsed, the title bar alone. */

@@ -32,7 +32,8 @@ export const useDocumentStore = defineStore('document', () => {
   const snapshot = (): Snapshot => ({ doc: doc.value, selection: [...selection.value] });
   function restore(s: Snapshot) {
     doc.value = s.doc;
-    selection.value = s.selection.filter((id) => s.doc.nodes.some((n) => n.id === id));
+    // Collapsing a group deselects its nodes: Delete, Ctrl+C act on what is seen.
+    selection.value = notes.selectableNodes(s.doc, s.selection);
   }
 
   /** Makes `next` the document, as one undo step. */
@@ -78,7 +79,7 @@ export const useDocumentStore = defineStore('document', () => {
       replace(structuredClone(entry.doc));
     },
     newDocument() { replace(edits.emptyDocument()); },
-    select(ids: string[]) { selection.value = [...new Set(ids)]; },
+    select(ids: string[]) { selection.value = notes.selectableNodes(doc.value, ids); },
     addNode(type: string, at: edits.Position) {
       const r = edits.addNode(doc.value, type, at);
       commit(r.doc, [r.id]);
@@ -91,7 +92,11 @@ export const useDocumentStore = defineStore('document', () => {
       commit(r.doc, [r.id]);
       return undefined;
     },
-    removeNodes(ids: string[]) { if (ids.length) commit(edits.removeNodes(doc.value, ids), []); },
+    /** Removes the nodes the canvas shows of `ids`: never one a collapsed group hides. */
+    removeNodes(ids: string[]) {
+      const shown = notes.selectableNodes(doc.value, ids);
+      if (shown.length) commit(edits.removeNodes(doc.value, shown), []);
+    },
     removeEdges(ids: string[]) { if (ids.length) commit(edits.removeEdges(doc.value, ids)); },
     moveNodes(positions: ReadonlyMap<string, edits.Position>) {
       const moved = [...positions].some(([id, p]) => { const n = doc.value.nodes.find((x) => x.id === id); return n && (Math.round(p.x) !== n.position.x || Math.round(p.y) !== n.position.y); });
