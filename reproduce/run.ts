@@ -33,7 +33,7 @@ import { compile, type StepMetrics } from '../src/runtime/program';
 import { exportPytorch } from '../src/runtime/pytorch/export';
 import { selectBackend } from '../src/runtime/tf/backends';
 import { loadTfNode } from '../src/runtime/tf/node';
-import { lineChart, type Series } from './svg';
+import { lineChart, type Series } from '../src/runtime/line-chart';
 
 const { values: args } = parseArgs({
   options: {

@@ -1,4 +1,7 @@
-/** Minimal SVG line charts for results/: one chart per metric, a line per run (dashed for collapsed runs). */
+/**
+ * Minimal SVG line charts: one chart per metric, a line per run (dashed for
+ * collapsed runs): reproduce's results/ plots and the comparison's panels.
+ */
 export interface Series {
   name: string;
   points: Array<[number, number]>;
@@ -6,10 +9,38 @@ export interface Series {
 }
 
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0ca678', '#f08c00', '#495057'];
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/**
+ * The one encoder for text inside these SVGs (run names come from folder
+ * names and documents): markup characters become entities, and the
+ * characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/U+FFFF) the
+ * replacement character, so any name gives a well-formed file.
+ */
+export const xmlText = (s: string) =>
+  s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escape = xmlText;
+
+export interface Panel {
+  title: string;
+  yLabel: string;
+  series: Series[];
+  reference?: { y: number; label: string };
+}
+
+const [W, H] = [900, 400];
+
+/** Several charts stacked in one SVG, each its own nested <svg> (one per panel). */
+export function chartPanels(panels: Panel[]): string {
+  const inner = panels.map((p, i) => lineChart(p.title, p.yLabel, p.series, p.reference).replace('<svg ', `<svg x="0" y="${H * i}" `).trimEnd());
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H * panels.length}" viewBox="0 0 ${W} ${H * panels.length}">
+${inner.join('\n')}
+</svg>
+`;
+}
 
 export function lineChart(title: string, yLabel: string, series: Series[], reference?: { y: number; label: string }): string {
-  const [w, h, left, right, top, bottom] = [900, 400, 60, 330, 36, 44];
+  const [w, h, left, right, top, bottom] = [W, H, 60, 330, 36, 44];
   const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const ys = [...all.map(([, y]) => y), ...(reference ? [reference.y] : [])];

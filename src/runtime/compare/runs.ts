@@ -1,0 +1,127 @@
+/**
+ * A comparison of two or more runs (a graph document, the settings it was
+ * trained with, its per-step metrics and final figures): the differences of
+ * each from the first in words, a table of final figures, and one overlay
+ * per metric. The same for the CLI's run folders and the editor's runs.
+ */
+import type { GraphDoc, TrainingSettings } from '../../graph';
+import { isCollapsed } from '../collapse';
+import { describeDifferences } from './graph-diff';
+
+/** One record of a run's metrics log: a step's metrics, its kNN evaluation, or the final figures (done). */
+export interface MetricsRecord {
+  step?: number;
+  loss?: number;
+  collapseStd?: number;
+  stdReference?: number;
+  effRank?: number;
+  dim?: number;
+  knnTop1?: number;
+  probeTop1?: number;
+  collapsed?: boolean;
+  done?: boolean;
+  steps?: number;
+}
+
+export interface RunForComparison {
+  name: string;
+  doc: GraphDoc;
+  /** The settings it was trained with (the document's, with the run's overrides). */
+  training: TrainingSettings;
+  records: MetricsRecord[];
+}
+
+export interface FinalFigures {
+  run: string;
+  method: string;
+  steps: number;
+  loss?: number;
+  collapseStd?: number;
+  stdReference?: number;
+  effRank?: number;
+  dim?: number;
+  knnTop1?: number;
+  probeTop1?: number;
+  collapsed?: boolean;
+}
+
+export type MetricName = 'loss' | 'std' | 'rank' | 'knn';
+
+export interface Overlay {
+  metric: MetricName;
+  title: string;
+  yLabel: string;
+  reference?: { y: number; label: string };
+  series: Array<{ name: string; points: Array<[number, number]> }>;
+}
+
+export interface Comparison {
+  /** How each run after the first differs from the first. */
+  differences: Array<{ run: string; against: string; changes: string[] }>;
+  figures: FinalFigures[];
+  overlays: Overlay[];
+}
+
+export function compareRuns(runs: RunForComparison[]): Comparison {
+  const [first, ...rest] = runs;
+  return {
+    differences: rest.map((r) => ({ run: r.name, against: first.name, changes: describeDifferences(first.doc, r.doc, first.training, r.training) })),
+    figures: runs.map(finalFigures),
+    overlays: overlays(runs),
+  };
+}
+
+const last = <T>(xs: T[], pick: (x: T) => number | undefined): number | undefined => {
+  for (let i = xs.length - 1; i >= 0; i--) {
+    const v = pick(xs[i]);
+    if (typeof v === 'number') return v;
+  }
+  return undefined;
+};
+
+/** The done record's figures, else (a run stopped without one) the last of each metric logged. */
+export function finalFigures(run: RunForComparison): FinalFigures {
+  const done = run.records.findLast((r) => r.done) ?? {};
+  const steps = run.records.filter((r) => r.loss !== undefined && typeof r.step === 'number');
+  const pick = (key: 'loss' | 'collapseStd' | 'stdReference' | 'effRank' | 'dim') => done[key] ?? last(steps, (r) => r[key]);
+  const f: FinalFigures = {
+    run: run.name,
+    method: run.doc.name,
+    steps: done.steps ?? last(steps, (r) => r.step) ?? 0,
+    loss: pick('loss'),
+    collapseStd: pick('collapseStd'),
+    stdReference: pick('stdReference'),
+    effRank: pick('effRank'),
+    dim: pick('dim') ?? dimOf(pick('stdReference')),
+    knnTop1: last(run.records, (r) => r.knnTop1),
+    probeTop1: done.probeTop1,
+  };
+  f.collapsed = done.collapsed ?? (f.collapseStd !== undefined && f.dim !== undefined ? isCollapsed(f.collapseStd, f.effRank, f.dim) : undefined);
+  return f;
+}
+
+/** d from the std's reference 1/√d (step records carry the reference, the done record d itself). */
+const dimOf = (reference: number | undefined) => (reference ? Math.round(1 / reference ** 2) : undefined);
+
+function overlays(runs: RunForComparison[]): Overlay[] {
+  const dims = new Set(runs.map((r) => finalFigures(r).dim));
+  const dim = dims.size === 1 ? [...dims][0] : undefined; // a reference line only where every run has the same d
+  const specs: Array<Omit<Overlay, 'series'> & { pick: (r: MetricsRecord) => number | undefined }> = [
+    { metric: 'loss', title: 'Loss', yLabel: 'loss', pick: (r) => r.loss },
+    { metric: 'std', title: 'Std of the l2-normalized projector output', yLabel: 'std', pick: (r) => r.collapseStd, reference: dim ? { y: 1 / Math.sqrt(dim), label: '1/√d' } : undefined },
+    { metric: 'rank', title: 'Effective rank of the projector output (RankMe)', yLabel: 'effective rank', pick: (r) => r.effRank, reference: dim ? { y: dim / 10, label: 'd/10: collapsed below' } : undefined },
+    { metric: 'knn', title: 'kNN top-1', yLabel: 'top-1', pick: (r) => r.knnTop1 },
+  ];
+  return specs
+    .map(({ pick, ...spec }) => ({
+      ...spec,
+      series: runs.map((run) => ({
+        name: run.name,
+        points: run.records.flatMap((r): Array<[number, number]> => {
+          const v = pick(r);
+          return typeof r.step === 'number' && !r.done && typeof v === 'number' ? [[r.step, v]] : [];
+        }),
+      })),
+    }))
+    .filter((o) => o.series.some((s) => s.points.length)); // kNN only where some run evaluated
+}

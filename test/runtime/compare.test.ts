@@ -1,0 +1,76 @@
+/**
+ * The comparison's diff in words (runtime/compare): a template against its
+ * collapse-lab ablations gives the short true diff, whatever the ids,
+ * labels, positions and notes; settings and params as "name a → b"; the
+ * table's figures and the overlays' series from the metrics records.
+ */
+import { describe, expect, it } from 'vitest';
+import type { GraphDoc } from '../../src/graph';
+import { describeDifferences } from '../../src/runtime/compare/graph-diff';
+import { compareRuns, type MetricsRecord } from '../../src/runtime/compare/runs';
+import { template } from '../helpers/docs';
+
+/** The same graph under other ids, labels and positions: nothing of it is trained. */
+function renamed(doc: GraphDoc): GraphDoc {
+  const id = (x: string) => `n_${x}`;
+  return {
+    ...doc,
+    name: 'renamed',
+    nodes: [...doc.nodes].reverse().map((n, i) => ({ ...n, id: id(n.id), label: `label ${i}`, position: { x: 7 * i, y: -3 * i } })),
+    edges: doc.edges.map((e, i) => ({ ...e, id: `w${i}`, from: { ...e.from, node: id(e.from.node) }, to: { ...e.to, node: id(e.to.node) } })),
+  };
+}
+
+describe('the diff of two runs in words', () => {
+  const simsiam = template('simsiam');
+
+  it('SimSiam vs its no-stop-gradient ablation: the stop-gradient removed, bypassed', () => {
+    expect(describeDifferences(simsiam, template('collapse-no-stop-gradient'))).toEqual(['stop-gradient removed (loss target now from projector)']);
+    expect(describeDifferences(template('collapse-no-stop-gradient'), simsiam)).toEqual(['stop-gradient added', 'loss target: from projector → from stop-gradient']);
+  });
+
+  it('SimSiam vs its no-predictor ablation: the predictor removed, bypassed', () => {
+    expect(describeDifferences(simsiam, template('collapse-no-predictor'))).toEqual(['predictor removed (loss prediction now from projector)']);
+  });
+
+  it('matches nodes by kind and place when the ids differ; labels, positions and the name are not differences', () => {
+    expect(describeDifferences(simsiam, renamed(simsiam))).toEqual([]);
+    expect(describeDifferences(simsiam, renamed(template('collapse-no-stop-gradient')))).toEqual(['stop-gradient removed (loss target now from projector)']);
+  });
+
+  it('params and training fields: "where a → b"', () => {
+    const changed = template('simsiam');
+    changed.training.optimizer.lr = 0.03;
+    changed.training.batchSize = 16;
+    changed.nodes.find((n) => n.id === 'loss')!.params.objective = 'normalized-l2';
+    changed.nodes.find((n) => n.id === 'proj')!.params.outputDim = 64;
+    expect(describeDifferences(simsiam, changed)).toEqual(['projector outputDim 128 → 64', 'loss objective negative-cosine → normalized-l2', 'batch 256 → 16', 'lr 0.06 → 0.03']);
+    // the settings a run was trained with, over its document's
+    expect(describeDifferences(simsiam, simsiam, simsiam.training, { ...simsiam.training, steps: 20, seed: 3 })).toEqual(['seed 0 → 3', 'steps 600 → 20']);
+  });
+});
+
+describe('compareRuns', () => {
+  const records = (losses: number[], done: MetricsRecord): MetricsRecord[] => [
+    ...losses.map((loss, i) => ({ step: i + 1, loss, collapseStd: 0.08, stdReference: 0.125, effRank: 5 - i })),
+    { step: 2, knnTop1: 0.25 },
+    { done: true, steps: losses.length, ...done },
+  ];
+  const a = { name: 'a', doc: template('simsiam'), training: template('simsiam').training, records: records([1, 0.5, 0.25], { loss: 0.25, collapseStd: 0.08, effRank: 3, dim: 64, collapsed: false, probeTop1: 0.5 }) };
+  const noSg = template('collapse-no-stop-gradient');
+  const b = { name: 'b', doc: noSg, training: noSg.training, records: records([2, 1], {}).slice(0, 3) }; // stopped: no done record
+
+  it('a table row per run, from the done record or else the last logged figures; overlays with a point per step', () => {
+    const c = compareRuns([a, b]);
+    expect(c.differences).toEqual([{ run: 'b', against: 'a', changes: ['stop-gradient removed (loss target now from projector)'] }]);
+    expect(c.figures).toEqual([
+      { run: 'a', method: 'SimSiam', steps: 3, loss: 0.25, collapseStd: 0.08, stdReference: 0.125, effRank: 3, dim: 64, knnTop1: 0.25, probeTop1: 0.5, collapsed: false },
+      { run: 'b', method: 'SimSiam without stop-gradient', steps: 2, loss: 1, collapseStd: 0.08, stdReference: 0.125, effRank: 4, dim: 64, knnTop1: 0.25, probeTop1: undefined, collapsed: true },
+    ]);
+    expect(c.overlays.map((o) => o.metric)).toEqual(['loss', 'std', 'rank', 'knn']);
+    expect(c.overlays[0].series).toEqual([{ name: 'a', points: [[1, 1], [2, 0.5], [3, 0.25]] }, { name: 'b', points: [[1, 2], [2, 1]] }]);
+    expect(c.overlays[1].reference).toEqual({ y: 0.125, label: '1/√d' });
+    expect(c.overlays[2].reference).toEqual({ y: 6.4, label: 'd/10: collapsed below' });
+    expect(c.overlays[3].series.map((s) => s.points)).toEqual([[[2, 0.25]], [[2, 0.25]]]);
+  });
+});
