@@ -8,6 +8,7 @@ export * from './parse';
 export * from './problems';
 export * from './schema';
 export * from './serialize';
+export * from './shown-text';
 export * from './trained';
 export * from './training';
 export * from './validate';
