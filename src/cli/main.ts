@@ -2,6 +2,7 @@
  * `siamese-studio`: the command line of the README. Each command returns its
  * exit code; nothing here prints a stack trace for a user's mistake.
  */
+import { compareCommand } from './compare';
 import { exportPytorchCommand } from './export-pytorch';
 import { linkCommand } from './link';
 import { schemaCommand } from './schema';
@@ -24,6 +25,9 @@ commands:
                                  2 bad input or unwritable output, 130 Ctrl-C
   evaluate RUN_DIR [--probe] [--knn] [--data fashion-mnist[=DIR]|cifar10=DIR] [--json]
                                  evaluate a train --out folder's encoder (both without flags)
+  compare RUN_DIR RUN_DIR… [--svg FILE] [--json]
+                                 how train --out runs differ (graph and settings, in words, from
+                                 the first), their final figures, and with --svg their curves
   export-pytorch GRAPH.json -o train.py
                                  write a PyTorch training script (one process or torchrun/DDP)
   link GRAPH.json [--base URL]   print the editor's link holding the document (#doc=1.…;
@@ -45,6 +49,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await (await import('./train')).trainCommand(rest, io);
       case 'evaluate': // loads tfjs too
         return await (await import('./evaluate')).evaluateCommand(rest, io);
+      case 'compare':
+        return await compareCommand(rest, io);
       case 'export-pytorch':
         return await exportPytorchCommand(rest, io);
       case undefined:

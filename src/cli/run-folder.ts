@@ -17,6 +17,13 @@ const RUN_FORMAT = 'siamese-studio.run';
 export const CHECKPOINT_DIR = 'checkpoint';
 export const METRICS_FILE = 'metrics.jsonl';
 
+/** What train's flags set over graph.json's training block (--steps, --batch, --seed): run.json keeps them, so the run's settings are known. */
+export interface RunSettings {
+  steps: number;
+  batchSize: number;
+  seed: number;
+}
+
 /** A folder whose run.json says it is a run of ours (train --out). */
 export function isRunFolder(dir: string): boolean {
   try {
@@ -47,11 +54,11 @@ export function checkRunFolder(out: string, options: { resumingHere: boolean; fo
  * `out` that this run continues from (undefined for a new run, or a resume
  * written elsewhere); `flag` names the folder's flag in errors.
  */
-export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string }): () => void {
+export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string; settings?: RunSettings }): () => void {
   checkRunFolder(out, { resumingHere: options.resumedHere !== undefined, force: options.force, flag: options.flag });
   makeDir(out);
   const release = lockRunFolder(out, options.flag);
-  writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1 })}\n`);
+  writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1, ...(options.settings && { settings: options.settings }) })}\n`);
   for (const dir of [out, join(out, 'encoder'), join(out, CHECKPOINT_DIR)]) removeTemporaries(dir);
   const metrics = join(out, METRICS_FILE);
   if (options.resumedHere === undefined) {

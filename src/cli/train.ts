@@ -116,7 +116,10 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   };
   const total = program.totalSteps;
   const first = program.stepsDone;
-  const release = target ? prepareRunFolder(target.out, { resumedHere: target.resumingHere ? first : undefined, force: opts.force, flag: target.flag }) : undefined;
+  const release = target ? prepareRunFolder(target.out, {
+    resumedHere: target.resumingHere ? first : undefined, force: opts.force, flag: target.flag,
+    settings: { steps: total, batchSize: program.settings.batchSize, seed: program.settings.seed },
+  }) : undefined;
   if (target) writeFileAtomic(join(target.out, 'graph.json'), ctx.doc);
   if (ctx.changes.length) emit({ resumedAt: first, graphChanges: ctx.changes });
   if (!opts.jsonl) {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphDoc } from '../../src/graph';
 import { describeDifferences } from '../../src/runtime/compare/graph-diff';
 import { compareRuns, type MetricsRecord } from '../../src/runtime/compare/runs';
+import { chartPanels } from '../../src/runtime/line-chart';
 import { template } from '../helpers/docs';
 
 /** The same graph under other ids, labels and positions: nothing of it is trained. */
@@ -72,5 +73,17 @@ describe('compareRuns', () => {
     expect(c.overlays[1].reference).toEqual({ y: 0.125, label: '1/√d' });
     expect(c.overlays[2].reference).toEqual({ y: 6.4, label: 'd/10: collapsed below' });
     expect(c.overlays[3].series.map((s) => s.points)).toEqual([[[2, 0.25]], [[2, 0.25]]]);
+  });
+});
+
+describe('chartPanels', () => {
+  it('stacks one nested chart per panel; a run name reaches the SVG only as well-formed XML text', () => {
+    const series = [{ name: 'a<b>&"c"\u0001\u001b[2J\ud800', points: [[1, 2], [2, 1]] as Array<[number, number]> }];
+    const svg = chartPanels([{ title: 'Loss', yLabel: 'loss', series }, { title: 'Std', yLabel: 'std', series }]);
+    expect(svg.match(/<svg /g)).toHaveLength(3);
+    expect(svg).toContain('<svg x="0" y="400" ');
+    expect(svg).toContain('height="800"');
+    expect(svg.match(/>a&lt;b&gt;&amp;&quot;c&quot;\ufffd\ufffd\[2J\ufffd<\/text>/g)).toHaveLength(2);
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 });

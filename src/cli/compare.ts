@@ -1,0 +1,106 @@
+/**
+ * siamese-studio compare RUN_DIR RUN_DIR… [--svg FILE] [--json]
+ * Compares run folders (train --out): how each differs from the first in
+ * words, a table of final figures, and with --svg one panel per metric with
+ * a line per run. Exit 0 compared, 2 bad input (fewer than two runs, a folder
+ * that is not a run folder, an unreadable graph or run.json).
+ */
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseGraph, TrainingSchema, type GraphDoc, type TrainingSettings } from '../graph';
+import { compareRuns, type Comparison, type FinalFigures, type MetricsRecord, type RunForComparison } from '../runtime/compare/runs';
+import { chartPanels } from '../runtime/line-chart';
+import { pathKind, readRegularFile, writeFileAtomic } from './files';
+import { CliError, type Io } from './io';
+import { isRunFolder, METRICS_FILE, RUN_FILE, type RunSettings } from './run-folder';
+
+const USAGE = 'usage: siamese-studio compare RUN_DIR RUN_DIR… [--svg FILE] [--json]';
+const MAX_METRICS_BYTES = 2 ** 30;
+
+export async function compareCommand(args: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { svg: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message}\n${USAGE}`);
+  }
+  const dirs = parsed.positionals;
+  if (dirs.length < 2) throw new CliError(`compare needs two or more run folders, got ${dirs.length}\n${USAGE}`);
+  const runs = dirs.map((dir, i) => readRun(dir, runNames(dirs)[i]));
+  const comparison = compareRuns(runs);
+  if (parsed.values.svg) writeFileAtomic(parsed.values.svg, chartPanels(comparison.overlays));
+  if (parsed.values.json) {
+    io.out(JSON.stringify({ runs: dirs.map((dir, i) => ({ name: runs[i].name, dir, graph: runs[i].doc.name, training: runs[i].training })), ...comparison }));
+  } else {
+    for (const line of describeComparison(comparison)) io.out(line);
+    if (parsed.values.svg) io.err(`wrote ${parsed.values.svg} (${comparison.overlays.map((o) => o.metric).join(', ')})`);
+  }
+  return 0;
+}
+
+/** The folders' names, or their paths where two names are the same. */
+function runNames(dirs: string[]): string[] {
+  const names = dirs.map((d) => basename(d.replace(/\/+$/, '')) || d);
+  return new Set(names).size === names.length ? names : dirs;
+}
+
+function readRun(dir: string, name: string): RunForComparison {
+  if (!isRunFolder(dir)) throw new CliError(`${dir}: not a Siamese Studio run folder (no ${RUN_FILE} of train --out)`);
+  const graphFile = join(dir, 'graph.json');
+  const parsed = parseGraph(readRegularFile(graphFile, 2 ** 26, 'graph document').toString('utf8'));
+  if (!parsed.ok) throw new CliError(`${graphFile}: ${parsed.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`);
+  return { name, doc: parsed.doc, training: trainedWith(dir, parsed.doc), records: readMetrics(join(dir, METRICS_FILE)) };
+}
+
+/** graph.json's training block with run.json's record of what train's flags set (older run folders have none). */
+function trainedWith(dir: string, doc: GraphDoc): TrainingSettings {
+  const settings = (JSON.parse(readRegularFile(join(dir, RUN_FILE), 2 ** 20, 'run.json').toString('utf8')) as { settings?: Partial<RunSettings> }).settings;
+  const merged = TrainingSchema.safeParse({ ...doc.training, ...settings });
+  if (!merged.success) throw new CliError(`${join(dir, RUN_FILE)}: settings: ${merged.error.issues[0]?.message}`);
+  return merged.data;
+}
+
+/** The metrics log's records; a line that is not a JSON object (the half line of a killed write) is skipped. */
+function readMetrics(file: string): MetricsRecord[] {
+  if (pathKind(file) === 'missing') return []; // a run stopped before its first step
+  return readRegularFile(file, MAX_METRICS_BYTES, 'metrics log').toString('utf8').split('\n').flatMap((line) => {
+    try {
+      const r = JSON.parse(line) as unknown;
+      return typeof r === 'object' && r !== null && !Array.isArray(r) ? [r as MetricsRecord] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The differences and the table as text lines. */
+export function describeComparison(c: Comparison): string[] {
+  const lines: string[] = [];
+  for (const d of c.differences) {
+    lines.push(`${d.run} vs ${d.against}:`);
+    lines.push(...(d.changes.length ? d.changes.map((x) => `  ${x}`) : ['  trains the same graph with the same settings']));
+  }
+  lines.push('');
+  const header = ['run', 'method', 'steps', 'loss', 'std (1/√d)', 'rank (d)', 'kNN top-1', 'probe top-1', 'collapsed'];
+  const rows = c.figures.map(tableRow);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const row of [header, ...rows]) lines.push(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+  return lines;
+}
+
+const fixed = (v: number | undefined, digits: number) => (v === undefined ? '—' : v.toFixed(digits));
+const percent = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(2)} %`);
+
+function tableRow(f: FinalFigures): string[] {
+  return [
+    f.run,
+    f.method,
+    String(f.steps),
+    fixed(f.loss, 4),
+    f.collapseStd === undefined ? '—' : `${f.collapseStd.toFixed(4)} (${fixed(f.stdReference, 4)})`,
+    f.effRank === undefined ? '—' : `${f.effRank.toFixed(1)} (${f.dim ?? '?'})`,
+    percent(f.knnTop1),
+    percent(f.probeTop1),
+    f.collapsed === undefined ? '—' : f.collapsed ? 'yes' : 'no',
+  ];
+}
