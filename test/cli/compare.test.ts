@@ -3,7 +3,7 @@
  * words, the table of final figures, the SVG (one panel per metric, a line
  * per run, a point per step), --json; refusals in one line, exit 2.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,18 @@ describe('siamese-studio compare', () => {
     expect(c.figures[1]).toMatchObject({ run: 'no-sg', steps: STEPS, loss: done[1].loss, effRank: done[1].effRank, dim: 8, collapsed: done[1].collapsed });
     const loss = c.overlays.find((o: { metric: string }) => o.metric === 'loss');
     expect(loss.series[0].points.map((p: number[]) => p[0])).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a document\'s name reaches the terminal through terminalSafe: an ESC is shown as \\u001b', async () => {
+    const hostile = join(dir, 'hostile');
+    cpSync(runB, hostile, { recursive: true });
+    const graph = JSON.parse(readFileSync(join(hostile, 'graph.json'), 'utf8'));
+    graph.name = 'x\u001b[2Jy';
+    writeFileSync(join(hostile, 'graph.json'), JSON.stringify(graph));
+    const r = await cli('compare', runA, hostile);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout.split('\n')[6]).toMatch(/^hostile {2,}x\\u001b\[2Jy {2,}4 /);
   });
 
   it('refuses fewer than two runs and a folder that is not a run folder, in one line, exit 2', async () => {
