@@ -52,7 +52,8 @@ describe('document edits', () => {
     expect(r.ids).toEqual(['enc-2', 'proj-2', 'pred-2']);
     expect(r.doc.edges.slice(-2).map((e) => `${e.from.node}→${e.to.node}`)).toEqual(['enc-2→proj-2', 'proj-2→pred-2']);
     expect(new Set(r.doc.edges.map((e) => e.id)).size).toBe(r.doc.edges.length);
-    expect(r.doc.nodes.find((n) => n.id === 'enc-2')!.position).toEqual({ x: doc.nodes.find((n) => n.id === 'enc')!.position.x + 40, y: 40 });
+    const enc = doc.nodes.find((n) => n.id === 'enc')!.position;
+    expect(r.doc.nodes.find((n) => n.id === 'enc-2')!.position).toEqual({ x: enc.x + 40, y: enc.y + 40 });
     expect(readClip('{"format":"siamese-studio.clip","nodes":[{"id":"<bad id>"}],"edges":[]}')).toBeUndefined();
     expect(readClip('not json')).toBeUndefined();
   });
