@@ -205,4 +205,56 @@ describe('notes and groups, in Chromium', () => {
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.getByTestId('group').count()).toBe(1);
   });
+
+  it('collapsing deselects the hidden nodes (Delete then removes nothing); their wires end on the folded frame', async () => {
+    const { page } = studio;
+    await loadTemplate(page, 'simsiam');
+    // G with nothing selected: a hint that fades, not an error that stays.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('g');
+    const hint = page.getByTestId('toast').filter({ hasText: 'Nothing to group' });
+    await hint.waitFor();
+    expect(await hint.getAttribute('data-kind')).toBe('info');
+    await clickNode(page, 'enc');
+    await clickNode(page, 'proj', true);
+    await page.keyboard.press('g');
+    const frame = page.locator('[data-testid=group][data-id=group]');
+    await frame.getByTestId('group-collapse').click();
+    await expect.poll(() => nodeLocator(page, 'proj').isVisible()).toBe(false);
+    await expect.poll(() => page.getByRole('heading', { name: 'Document' }).count()).toBe(1);
+    expect(await page.getByText('2 nodes selected').count()).toBe(0);
+    const canvas = await box(page, '[data-testid=canvas]');
+    await page.mouse.move(canvas.x + 30, canvas.y + canvas.height - 30);
+    await page.keyboard.press('Delete');
+    const kept = JSON.parse((await exportDocument(page)).text);
+    expect(kept.nodes.map((n: { id: string }) => n.id)).toEqual(['data', 'aug', 'enc', 'proj', 'pred', 'sg', 'loss']);
+    expect(kept.edges).toHaveLength(7);
+    await page.keyboard.press('Control+a'); // select-all skips the hidden nodes
+    await expect.poll(() => page.getByText('5 nodes selected').count()).toBe(1);
+    await page.keyboard.press('Escape');
+
+    // aug → enc ends at the frame's left edge, proj → pred and proj → sg start at its right edge; enc → proj (inside) is not drawn.
+    const ends = (id: string) => page.locator(`[data-testid=connection][data-id="${id}"] path`).evaluate((el) => {
+      const path = el as SVGPathElement;
+      const m = path.getScreenCTM()!;
+      const at = (p: DOMPoint) => ({ x: p.x * m.a + m.e, y: p.y * m.d + m.f });
+      return { visible: path.getBoundingClientRect().width > 0, start: at(path.getPointAtLength(0)), end: at(path.getPointAtLength(path.getTotalLength())) };
+    }, undefined, { timeout: 5000 });
+    const f = await box(page, '[data-testid=group][data-id=group]');
+    const into = await ends('e2');
+    expect(into.visible).toBe(true);
+    expect(Math.abs(into.end.x - f.x)).toBeLessThan(3);
+    expect(Math.abs(into.end.y - (f.y + f.height / 2))).toBeLessThan(3);
+    for (const id of ['e4', 'e5']) {
+      const out = await ends(id);
+      expect(out.visible).toBe(true);
+      expect(Math.abs(out.start.x - (f.x + f.width))).toBeLessThan(3);
+      expect(Math.abs(out.start.y - (f.y + f.height / 2))).toBeLessThan(3);
+    }
+    expect(await page.locator('[data-testid=connection][data-id=e3]').isVisible()).toBe(false);
+    // Opened again, the wires go back to their sockets.
+    await frame.getByTestId('group-collapse').click();
+    await expect.poll(async () => Math.abs((await ends('e2')).end.y - (f.y + f.height / 2)) > 40).toBe(true);
+    expect(await page.locator('[data-testid=connection][data-id=e3]').isVisible()).toBe(true);
+  });
 });

@@ -1,7 +1,7 @@
 /** The canvas's notes and groups as pure edits: each gives a document the parser takes back, canonical. */
 import { describe, expect, it } from 'vitest';
 import { parseGraph, serializeGraph, trainedKey, type GraphDoc } from '../../src/graph';
-import { addGroup, addNote, groupFrame, GROUP_PAD, GROUP_TITLE, hiddenNodes, moveGroup, removeGroup, removeNote, ungroupNodes, updateGroup, updateNote } from '../../src/editor/document/annotations';
+import { addGroup, addNote, foldedWireEnds, groupFrame, GROUP_PAD, GROUP_TITLE, hiddenNodes, moveGroup, removeGroup, removeNote, ungroupNodes, updateGroup, updateNote } from '../../src/editor/document/annotations';
 import { removeNodes } from '../../src/editor/document/edits';
 import { template } from '../helpers/docs';
 
@@ -101,5 +101,22 @@ describe('groups', () => {
     });
     const folded = updateGroup(g.doc, 'group', { collapsed: true });
     expect(groupFrame(folded, folded.groups![0], () => size)).toEqual({ ...frame, height: GROUP_TITLE });
+  });
+
+  it('a collapsed group\'s wires end on its title bar: in at the left edge, out at the right, as offsets from each hidden node', () => {
+    const g = addGroup(template('simsiam'), ['enc', 'proj']) as { doc: GraphDoc };
+    const size = () => ({ width: 240, height: 100 });
+    expect(foldedWireEnds(g.doc, size).size).toBe(0);
+    const folded = updateGroup(g.doc, 'group', { collapsed: true });
+    const frame = groupFrame(folded, folded.groups![0], size);
+    const ends = foldedWireEnds(folded, size);
+    expect([...ends.keys()]).toEqual(['enc', 'proj']);
+    for (const id of ['enc', 'proj']) {
+      const at = folded.nodes.find((n) => n.id === id)!.position;
+      const e = ends.get(id)!;
+      expect(e.group).toBe('group');
+      expect({ x: at.x + e.input.x, y: at.y + e.input.y }).toEqual({ x: frame.left, y: frame.top + GROUP_TITLE / 2 });
+      expect({ x: at.x + e.output.x, y: at.y + e.output.y }).toEqual({ x: frame.left + frame.width, y: frame.top + GROUP_TITLE / 2 });
+    }
   });
 });

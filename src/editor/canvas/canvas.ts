@@ -13,12 +13,12 @@ import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
 import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
 import { formatShape, problemLine, type GraphDoc, type PortRef, type Validation } from '../../graph';
 import { catalog, nodeKinds } from '../../nodes';
-import { hiddenNodes } from '../document/annotations';
+import { foldedWireEnds, hiddenNodes } from '../document/annotations';
 import type { Position, WireEnd } from '../document/edits';
 import CanvasMinimap from './CanvasMinimap.vue';
 import ContextMenu from './ContextMenu.vue';
 import CanvasNode from './CanvasNode.vue';
-import { MINIMAP, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
+import { drawnSize, MINIMAP, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
 import { fitTransform } from './fit';
 import { GeometrySocketPositions } from './socket-positions';
@@ -236,6 +236,9 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         try { await area.translate(node.id, node.position); } finally { programmatic.delete(node.id); }
       }
     }));
+    // Before the wires are added: a new wire of a hidden node starts out on its group's frame.
+    const folded = foldedWireEnds(doc, drawnSize);
+    socketPositions.fold(folded);
     await Promise.all(doc.edges.map(async (e) => {
       if (editor.getConnection(e.id)) return;
       const source = editor.getNode(e.from.node);
@@ -245,12 +248,18 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       if (!source || !target || !output || !input) return; // a broken wire: the problems panel says why
       await structural(() => editor.addConnection(new StudioConnection(e.id, output.socket.name as never, source, e.from.port, target, e.to.port)));
     }));
-    // A collapsed group shows its title alone: its nodes, and the wires that touch them, are not drawn.
+    // A collapsed group shows its title alone: its nodes are not drawn, nor the wires inside it; a wire
+    // between one of them and a node outside ends on the frame (foldedWireEnds), marked data-folded.
     const hidden = hiddenNodes(doc);
     for (const [id, view] of area.nodeViews) view.element.style.display = hidden.has(id) ? 'none' : '';
     for (const c of editor.getConnections()) {
       const view = area.connectionViews.get(c.id);
-      if (view) view.element.style.display = hidden.has(c.source) || hidden.has(c.target) ? 'none' : '';
+      if (!view) continue;
+      const from = folded.get(c.source)?.group;
+      const to = folded.get(c.target)?.group;
+      view.element.style.display = from !== undefined && from === to ? 'none' : '';
+      if (from !== undefined || to !== undefined) view.element.dataset.folded = 'true';
+      else delete view.element.dataset.folded;
     }
   }
 

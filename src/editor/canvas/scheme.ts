@@ -4,8 +4,8 @@
  * back as truth.
  */
 import { ClassicPreset, type GetSchemes } from 'rete';
-import type { SocketKind } from '../../graph';
-import type { NodeKind } from '../../nodes';
+import type { GraphNode, SocketKind } from '../../graph';
+import { catalog, type NodeKind } from '../../nodes';
 
 /** One socket object per kind, so that a socket's name is its kind (colours, tooltips). */
 const sockets = new Map<SocketKind, ClassicPreset.Socket>();
@@ -36,6 +36,12 @@ export function portOffsetY(kind: NodeKind<any>, side: 'input' | 'output', key: 
 
 /** A node's drawn height: its header and one row per port. */
 export const nodeHeight = (kind: NodeKind<any>) => HEADER + ROW * (kind.inputs.length + kind.outputs.length) + 8;
+
+/** A document node's drawn size, without the DOM (an unknown kind draws nothing: a nominal height). */
+export const drawnSize = (node: GraphNode) => {
+  const kind = catalog.get(node.type);
+  return { width: NODE_WIDTH, height: kind ? nodeHeight(kind) : 80 };
+};
 
 export class StudioNode extends ClassicPreset.Node {
   width = NODE_WIDTH;

@@ -9,6 +9,7 @@
 import type { NodeEditor } from 'rete';
 import type { BaseAreaPlugin } from 'rete-area-plugin';
 import type { SocketPositionWatcher } from 'rete-render-utils';
+import type { FoldedEnds } from '../document/annotations';
 import type { Position } from '../document/edits';
 import { NODE_WIDTH, portOffsetY, type Schemes, type StudioNode } from './scheme';
 
@@ -29,12 +30,23 @@ interface Listener { side: Side; key: string; change: (p: Position) => void }
 export class GeometrySocketPositions implements SocketPositionWatcher<unknown> {
   /** The wire ends that follow each node. */
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** The nodes a collapsed group hides: their wires end on its frame instead. */
+  private folded = new Map<string, FoldedEnds>();
 
   constructor(private readonly editor: NodeEditor<Schemes>, private readonly area: BaseAreaPlugin<Schemes, any>) {
     area.addPipe((context) => {
       if (context.type === 'nodetranslated') this.listeners.get(context.data.id)?.forEach((l) => this.tell(context.data.id, l));
       return context;
     });
+  }
+
+  /** Sets where the wires of hidden nodes end; the wires of every node whose ends changed are told. */
+  fold(next: Map<string, FoldedEnds>) {
+    const before = this.folded;
+    this.folded = next;
+    for (const id of new Set([...before.keys(), ...next.keys()])) {
+      if (JSON.stringify(before.get(id)) !== JSON.stringify(next.get(id))) this.listeners.get(id)?.forEach((l) => this.tell(id, l));
+    }
   }
 
   /** The area is given to the constructor: nothing to attach. */
@@ -55,7 +67,7 @@ export class GeometrySocketPositions implements SocketPositionWatcher<unknown> {
     const node = this.editor.getNode(nodeId);
     const at = this.area.nodeViews.get(nodeId)?.position;
     if (!node || !at) return;
-    const offset = wireEndOffset(node, side, key);
+    const offset = this.folded.get(nodeId)?.[side] ?? wireEndOffset(node, side, key);
     change({ x: at.x + offset.x, y: at.y + offset.y });
   }
 }

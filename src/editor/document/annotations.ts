@@ -83,6 +83,30 @@ export function selectableNodes(doc: GraphDoc, ids: Iterable<string>): string[] 
 
 export interface Box { left: number; top: number; width: number; height: number }
 
+/** Where the wires of a node a collapsed group hides end, relative to the node's position (so they follow it while the group is dragged). */
+export interface FoldedEnds { group: string; input: Position; output: Position }
+
+/**
+ * A collapsed group still shows what its nodes are wired to: a wire into a
+ * hidden node ends at the middle of the title bar's left edge, one out of it
+ * starts at the right edge. (A wire between two nodes of the same collapsed
+ * group is not drawn at all.)
+ */
+export function foldedWireEnds(doc: GraphDoc, sizeOf: (node: GraphNode) => { width: number; height: number }): Map<string, FoldedEnds> {
+  const ends = new Map<string, FoldedEnds>();
+  for (const group of doc.groups ?? []) {
+    if (!group.collapsed) continue;
+    const frame = groupFrame(doc, group, sizeOf);
+    const middle = frame.top + frame.height / 2;
+    for (const node of doc.nodes) {
+      if (!group.nodes.includes(node.id)) continue;
+      const { x, y } = node.position;
+      ends.set(node.id, { group: group.id, input: { x: frame.left - x, y: middle - y }, output: { x: frame.left + frame.width - x, y: middle - y } });
+    }
+  }
+  return ends;
+}
+
 /** A group's frame in canvas coordinates: around its nodes (`sizeOf` says how big each is drawn), the title bar above; collapsed, the title bar alone. */
 export function groupFrame(doc: GraphDoc, group: GraphGroup, sizeOf: (node: GraphNode) => { width: number; height: number }): Box {
   const members = new Set(group.nodes);
