@@ -178,7 +178,7 @@ describe('the editor while a run is live', () => {
     expect(await status(page)).toBe('running');
     await page.getByTestId('templates').click(); // the palette is folded while a run is live: Templates opens it
     await page.getByTestId('template-byol').click();
-    expect(await page.getByTestId('confirm-dialog').textContent()).toContain('A run of "SimSiam" is live. Stop it and replace the graph with the byol template?');
+    expect(await page.getByTestId('confirm-dialog').textContent()).toContain('A run of "SimSiam" is live. Stop it and replace the graph with the BYOL template?');
     await page.getByTestId('confirm-cancel').click();
     expect(await page.getByTestId('doc-name').textContent()).toBe('SimSiam');
     expect(await page.getByTestId('dock-title').textContent()).toBe('Run of “SimSiam”');

@@ -169,7 +169,7 @@ describe('share by link in Chromium', () => {
     for (const [what, url, message] of cases) {
       await openLink(page, url);
       const errors = page.getByTestId('import-errors');
-      await expect.poll(() => errors.locator('li').allTextContents(), { message: what, timeout: 20_000 }).toEqual([`link: error document: ${message}`]);
+      await expect.poll(() => errors.locator('li').allTextContents(), { message: what, timeout: 20_000 }).toEqual([`link: ${message}`]);
       expect(await errors.locator('b').textContent()).toBe('Import refused: the current graph is unchanged.');
       expect(await docName(page)).toBe('SimSiam');
       expect((await exportDocument(page)).text).toBe(before);

@@ -3,7 +3,7 @@
  * the CLI writes (serializeGraph); import reads with the CLI's parser, so the
  * same file gives the same messages everywhere.
  */
-import { formatProblem, MAX_DOCUMENT_CHARS, parseGraph, type GraphDoc, type ParseResult } from '../../graph';
+import { MAX_DOCUMENT_CHARS, parseGraph, problemLine, type GraphDoc, type ParseResult } from '../../graph';
 
 export type ImportResult = { ok: true; doc: GraphDoc } | { ok: false; messages: string[] };
 
@@ -14,9 +14,12 @@ export function readDocumentText(text: string, source: string): ImportResult {
   return importResultOf(parseGraph(text), source);
 }
 
-/** The parser's verdict as an import's: each refusal one line naming its source (a file, "pasted text", "link"). */
+/**
+ * The parser's verdict as an import's: each refusal one line naming its source (a file, "pasted text", "link"),
+ * then where in it (the editor's problemLine, not the CLI's "error document:" report), then the code.
+ */
 export function importResultOf(r: ParseResult, source: string): ImportResult {
-  return r.ok ? { ok: true, doc: r.doc } : { ok: false, messages: r.errors.map((p) => `${source}: ${formatProblem(p)}`) };
+  return r.ok ? { ok: true, doc: r.doc } : { ok: false, messages: r.errors.map((p) => `${source}: ${problemLine(p)} [${p.code}]`) };
 }
 
 /** Reads a picked or dropped file; a file over the limit is refused from its size, before any of it is read. */
