@@ -257,4 +257,20 @@ describe('notes and groups, in Chromium', () => {
     await expect.poll(async () => Math.abs((await ends('e2')).end.y - (f.y + f.height / 2)) > 40).toBe(true);
     expect(await page.locator('[data-testid=connection][data-id=e3]').isVisible()).toBe(true);
   });
+
+  it('the context menu opened near the window\'s bottom stays inside the window (flipped above the pointer)', async () => {
+    const { page } = studio;
+    const size = page.viewportSize()!;
+    const canvas = await box(page, '[data-testid=canvas]');
+    const at = { x: canvas.x + 12, y: Math.min(600, canvas.y + canvas.height - 6) };
+    expect(await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.getAttribute('data-testid'), [at.x, at.y])).toBe('canvas');
+    await page.mouse.click(at.x, at.y, { button: 'right' });
+    const menu = page.getByTestId('context-menu');
+    await menu.waitFor();
+    await expect.poll(async () => { const m = (await menu.boundingBox())!; return m.y >= 0 && m.y + m.height <= size.height; }).toBe(true);
+    const m = (await menu.boundingBox())!;
+    expect(m.height).toBeGreaterThan(300); // the whole list: the note, the group and every node kind
+    expect(Math.abs(m.y + m.height - at.y)).toBeLessThan(30); // flipped: it ends at the pointer
+    await page.keyboard.press('Escape');
+  });
 });
