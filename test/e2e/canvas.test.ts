@@ -198,7 +198,7 @@ describe('the canvas at a person\'s scale, in Chromium', () => {
     const search = page.getByTestId('node-search');
     await search.waitFor();
     expect(await search.textContent()).toContain('Wire proj.output (features) into a new…');
-    expect(await page.getByTestId('node-search-item').locator('strong').allTextContents()).toEqual(['Projector', 'Predictor', 'Stop-gradient', 'Loss']);
+    expect(await page.getByTestId('node-search-item').locator('strong').allTextContents()).toEqual(['Projector', 'Predictor', 'Stop-gradient', 'Loss', 'Key queue', 'InfoNCE', 'NT-Xent', 'Barlow Twins', 'VICReg']);
     await page.getByTestId('node-search-item').filter({ hasText: 'Stop-gradient' }).click();
     await expect.poll(() => page.getByTestId('connection').count()).toBe(8);
     expect(await page.getByTestId('node').count()).toBe(8);
@@ -287,5 +287,25 @@ describe('the canvas at a person\'s scale, in Chromium', () => {
     await dismissAll(page);
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.getByTestId('node').count()).toBe(7);
+  });
+
+  it('a node the browser scrolls into view (past the canvas\'s right edge) is panned to instead: the canvas never stays scrolled', async () => {
+    const { page } = studio;
+    const canvas = page.getByTestId('canvas');
+    const rect = (b: { x: number; y: number; width: number; height: number }) => ({ left: b.x, top: b.y, right: b.x + b.width, bottom: b.y + b.height });
+    const frame = rect((await canvas.boundingBox())!);
+    const from = await emptyPoint(page);
+    const pred = rect((await nodeLocator(page, 'pred').boundingBox())!);
+    await dragToEmpty(page, from, { x: from.x + frame.right - pred.left - 60, y: from.y }); // pred half past the right edge
+    const cut = rect((await nodeLocator(page, 'pred').boundingBox())!);
+    expect(cut.left < frame.right && cut.right > frame.right).toBe(true);
+    const minimap = await page.getByTestId('minimap').boundingBox();
+    const before = await transformOf(page);
+    await nodeLocator(page, 'pred').evaluate((el) => el.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
+    await expect.poll(() => canvas.evaluate((el) => `${el.scrollLeft},${el.scrollTop}`)).toBe('0,0');
+    expect(await transformOf(page)).not.toBe(before);
+    const shown = rect((await nodeLocator(page, 'pred').boundingBox())!);
+    expect(shown.left >= frame.left && shown.right <= frame.right + 1, `pred at ${shown.left}–${shown.right}, canvas ${frame.left}–${frame.right}`).toBe(true);
+    expect(await page.getByTestId('minimap').boundingBox()).toEqual(minimap);
   });
 });

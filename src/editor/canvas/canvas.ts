@@ -18,8 +18,9 @@ import type { Position, WireEnd } from '../document/edits';
 import CanvasMinimap from './CanvasMinimap.vue';
 import ContextMenu from './ContextMenu.vue';
 import CanvasNode from './CanvasNode.vue';
-import { drawnSize, MINIMAP, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
+import { drawnSize, MINIMAP, MINIMAP_INSIDE, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
+import { scrollToPan } from './scroll-to-pan';
 import { fitTransform } from './fit';
 import { GeometrySocketPositions } from './socket-positions';
 import { drawWires } from './wires';
@@ -100,7 +101,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   area.use(connection);
   area.use(render);
   area.use(contextMenu);
-  area.use(new FrameMinimap({ boundViewport: true, ratio: MINIMAP.width / MINIMAP.height, minDistance: 1000 }));
+  area.use(new FrameMinimap({ boundViewport: true, ratio: MINIMAP_INSIDE.width / MINIMAP_INSIDE.height, minDistance: 1000 }));
   let minimapShown = true;
   AreaExtensions.simpleNodesOrder(area);
   // The notes and groups (CanvasAnnotations.vue) live in the transformed content, behind the nodes.
@@ -120,6 +121,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   // Nodes a collapsed group hides are not box-selected.
   const shown = () => editor.getNodes().filter((n) => area.nodeViews.get(n.id)?.element.style.display !== 'none');
   const box = boxSelect(container, area, shown, (ids) => host.select([...selection, ...ids]));
+  const stopScrollToPan = scrollToPan(container, area);
 
   area.addPipe((context) => {
     switch (context.type) {
@@ -331,6 +333,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       container.removeEventListener('dblclick', onDoubleClick);
       window.removeEventListener('pointerup', onRelease, true);
       box.destroy();
+      stopScrollToPan();
       area.destroy();
     },
   };

@@ -25,8 +25,10 @@ export const ROW = 26;
  */
 export const TITLE_PX = 20;
 export const TITLE_MIN_PX = 11;
-/** The minimap's box in the canvas's bottom-right corner (CanvasMinimap.vue; Fit leaves it free). */
-export const MINIMAP = { width: 180, height: 60, margin: 8 };
+/** The minimap's box in the canvas's bottom-right corner (CanvasMinimap.vue; Fit leaves it free), border included. */
+export const MINIMAP = { width: 180, height: 60, margin: 8, border: 1 };
+/** What the minimap draws in: its box inside the border (the graph is scaled to this, not to the outer box). */
+export const MINIMAP_INSIDE = { width: MINIMAP.width - 2 * MINIMAP.border, height: MINIMAP.height - 2 * MINIMAP.border };
 
 /** Where a port's socket sits below the node's top edge: outputs first, then inputs (as CanvasNode.vue draws them). */
 export function portOffsetY(kind: NodeKind<any>, side: 'input' | 'output', key: string): number {
