@@ -61,6 +61,13 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   let syncing = 0;
   /** Nodes being moved by the projection or as followers of a multi-node drag: not user moves. */
   const programmatic = new Set<string>();
+  /**
+   * The node the user holds (nodepicked until nodedragged): only its moves are followed by the
+   * rest of the selection. A new node's first placement (or any move not under the pointer) taken
+   * as a drag once moved the selection after an undo, each follower's move then taken as a drag
+   * in turn: moves without end, the page frozen.
+   */
+  let held: string | undefined;
 
   const contextMenu = new ContextMenuPlugin<Schemes>({
     items(context) {
@@ -130,6 +137,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         break;
       case 'nodepicked': {
         const { id } = context.data;
+        held = id;
         const shift = lastPointer?.shiftKey ?? false;
         if (shift) host.select(selection.has(id) ? [...selection].filter((s) => s !== id) : [...selection, id]);
         else if (!selection.has(id)) host.select([id]);
@@ -137,7 +145,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       }
       case 'nodetranslated': {
         const { id, position, previous } = context.data;
-        if (programmatic.has(id) || !selection.has(id)) break;
+        if (id !== held || programmatic.has(id) || !selection.has(id)) break;
         const dx = position.x - previous.x;
         const dy = position.y - previous.y;
         for (const other of selection) {
@@ -149,6 +157,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
         break;
       }
       case 'nodedragged': {
+        held = undefined;
         const ids = new Set([context.data.id, ...selection]);
         host.moveNodes(new Map([...ids].flatMap((id) => { const v = area.nodeViews.get(id); return v ? [[id, { ...v.position }] as const] : []; })));
         break;
