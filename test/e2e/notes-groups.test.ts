@@ -195,6 +195,9 @@ describe('notes and groups, in Chromium', () => {
     await expect.poll(() => page.getByTestId('group').count()).toBe(0);
     await expect.poll(() => nodeLocator(page, 'proj').isVisible()).toBe(true);
     expect(await page.getByTestId('node').count()).toBe(7);
+    // Fit first, as a person would to reach it: the note may lie outside the view, and the canvas
+    // turns the scroll with which Playwright would reveal it into a pan (scroll-to-pan.ts).
+    await page.keyboard.press('f');
     await page.locator('[data-testid=note][data-id=note]').getByTestId('note-delete').click();
     await expect.poll(() => page.getByTestId('note').count()).toBe(0);
     const doc = JSON.parse((await exportDocument(page)).text);
