@@ -25,7 +25,8 @@ const PATTERNS: Array<[string, RegExp]> = [
   ['a comparison with a kind\'s type name', new RegExp(`[!=]==?\\s*${quoted(types)}|${quoted(types)}\\s*[!=]==?`)],
   ['a port compared with a literal name', new RegExp(`\\b(?:port|key)\\s*[!=]==?\\s*${quoted(ports)}|${quoted(ports)}\\s*[!=]==?\\s*[\\w.]*\\b(?:port|key)\\b`)],
   ['shapes indexed by a literal port name', new RegExp(`\\b(?:inputs|outputs)\\s*(?:\\??\\.\\s*${names(ports)}|\\[\\s*${quoted(ports)}\\s*\\])`)],
-  ['a node\'s outputs read by a literal port name', new RegExp(`\\.get\\([^()]*\\)\\s*[!?]?\\.\\s*${names(ports)}`)],
+  // not a method call: the queue's port `keys` is also Map's keys()
+  ['a node\'s outputs read by a literal port name', new RegExp(`\\.get\\([^()]*\\)\\s*[!?]?\\.\\s*${names(ports)}(?!\\s*\\()`)],
   ['a forward called with literal port names', new RegExp(`\\.forward\\(\\s*\\{\\s*${names(ports)}\\s*:|\\.forward\\([^;]*\\)\\s*\\.\\s*${names(ports)}`)],
   ['an override entry with a literal port name', new RegExp(`\\[\\s*[\\w.]+\\s*,\\s*\\{\\s*${names(ports)}\\s*:`)],
 ];
