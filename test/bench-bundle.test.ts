@@ -66,8 +66,8 @@ describe('the portable bench bundle', () => {
     expect(bench.stderr).toMatch(new RegExp(`run\\.sh: PyTorch: ${tools}/python3 \\(torch [\\w.]+ no CUDA\\)`));
   });
 
-  it('prints the webgpu row with the adapter, the wasm row and the PyTorch row of each template (SimSiam, BYOL, SimCLR), as JSON', () => {
-    expect(Object.keys(json.steps).sort()).toEqual(['byol', 'simclr', 'simsiam']);
+  it('prints the webgpu row with the adapter, the wasm row and the PyTorch row of each template (SimSiam, BYOL, SimCLR, Barlow Twins, VICReg), as JSON', () => {
+    expect(Object.keys(json.steps).sort()).toEqual(['barlow-twins', 'byol', 'simclr', 'simsiam', 'vicreg']);
     for (const step of Object.values(json.steps)) {
       expect(step.batch).toBe(4);
       expect(step.webgpu?.adapter).toMatch(/swiftshader/i);
@@ -82,7 +82,7 @@ describe('the portable bench bundle', () => {
   });
 
   it('prints the same rows as a table', () => {
-    for (const name of ['simsiam', 'byol', 'simclr']) {
+    for (const name of ['simsiam', 'byol', 'simclr', 'barlow-twins', 'vicreg']) {
       const row = (label: string) => bench.stdout.split('\n').find((line) => line.startsWith(`${name}: ${label}`));
       expect(row('webgpu step (google swiftshader)')).toMatch(/ [\d.]+ ms /);
       expect(row('wasm step (')).toMatch(/ [\d.]+ ms /);
