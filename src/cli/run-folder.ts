@@ -90,14 +90,29 @@ function lockRunFolder(out: string, flag: string): () => void {
       return () => tryUnlink(file);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new WriteError(file, e);
-      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new CliError(`${flag} ${out}: another siamese-studio train (pid ${pid}) is writing this run folder; wait for it or stop it first`);
-      }
+      refuseIfWritten(out, flag);
       tryUnlink(file); // stale: its writer is gone
     }
   }
   throw new CliError(`${flag} ${out}: could not take the run folder's lock (${file})`);
+}
+
+/**
+ * Refuses a run folder another live train is writing. --resume calls it before
+ * reading the checkpoint: the writer may be switching it at that moment, and
+ * the reader would blame a half-switched checkpoint instead of naming the writer.
+ */
+export function refuseIfWritten(out: string, flag: string): void {
+  let text: string;
+  try {
+    text = readFileSync(join(out, LOCK_FILE), 'utf8');
+  } catch {
+    return; // no lock: no writer
+  }
+  const pid = Number.parseInt(text, 10);
+  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+    throw new CliError(`${flag} ${out}: another siamese-studio train (pid ${pid}) is writing this run folder; wait for it or stop it first`);
+  }
 }
 
 function isAlive(pid: number): boolean {

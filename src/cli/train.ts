@@ -29,7 +29,7 @@ import { checkDataFits } from './data-fit';
 import { runProbe } from './evaluate';
 import { readRegularFile, WriteError, writeFileAtomic, makeDir } from './files';
 import { CliError, type Io } from './io';
-import { CHECKPOINT_DIR, checkRunFolder, METRICS_FILE, prepareRunFolder } from './run-folder';
+import { CHECKPOINT_DIR, checkRunFolder, METRICS_FILE, prepareRunFolder, refuseIfWritten } from './run-folder';
 import { formatDuration, ProgressBar } from './progress';
 import { readDocumentText } from './read';
 import { onlyValuesOutOfRange } from './validate';
@@ -62,6 +62,7 @@ export async function trainCommand(args: string[], io: Io): Promise<number> {
   }
 
   // Read before anything is built, so that a bad checkpoint or another graph is refused first.
+  if (opts.resume) refuseIfWritten(opts.resume, '--resume');
   const checkpoint = opts.resume ? readResumable(opts.resume) : undefined;
   const changes = checkpoint ? checkGraph(checkpoint, doc, opts) : [];
   const program = compile(doc, { dataset, batchSize: opts.batch, steps: opts.steps, seed: opts.seed });
