@@ -31,18 +31,11 @@ export interface RunForComparison {
   records: MetricsRecord[];
 }
 
-export interface FinalFigures {
+/** A run's row of the table: the final figures its log holds, by the log's own field names. */
+export interface FinalFigures extends Pick<MetricsRecord, 'loss' | 'collapseStd' | 'stdReference' | 'effRank' | 'dim' | 'knnTop1' | 'probeTop1' | 'collapsed'> {
   run: string;
   method: string;
   steps: number;
-  loss?: number;
-  collapseStd?: number;
-  stdReference?: number;
-  effRank?: number;
-  dim?: number;
-  knnTop1?: number;
-  probeTop1?: number;
-  collapsed?: boolean;
 }
 
 export type MetricName = 'loss' | 'std' | 'rank' | 'knn';
