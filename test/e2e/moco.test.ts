@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../helpers/browser';
-import { chartView } from '../helpers/charts';
+import { expectLossAndCollapseDrawn } from '../helpers/charts';
 import { clickNode, loadTemplate, openEditor } from '../helpers/editor';
 
 const STEPS = 3;
@@ -47,14 +47,7 @@ describe('MoCo v2 in the editor (wasm)', () => {
     const loss = Number(await page.getByTestId('metric-loss').textContent());
     expect(loss).toBeGreaterThan(0);
     expect(loss).toBeLessThan(Math.log(4097));
-    for (const [id, series] of [['chart-loss', 1], ['chart-collapse', 3]] as const) {
-      await expect.poll(() => page.getByTestId(id).getAttribute('data-length'), { message: id }).toBe(String(STEPS));
-      const view = await chartView(page, id);
-      expect(view.points, id).toEqual(Array(series).fill(STEPS));
-      expect(view.plot.width, id).toBeGreaterThan(100);
-      expect(view.columns[0], id).toBeGreaterThanOrEqual(0.9 * view.plot.width - 1);
-      expect(view.rightEdge[0], id).toBeGreaterThan(0);
-    }
+    await expectLossAndCollapseDrawn(page, STEPS);
     // one batch of keys enqueued per step, shown after each
     expect(await figureSeen(page)).toEqual([16, 32, 48]);
     const figure = page.getByTestId('state-figure');

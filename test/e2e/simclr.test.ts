@@ -1,7 +1,7 @@
 /** SimCLR in the browser: its templates in the gallery, and SimCLR training 3 steps on wasm with its charts drawn. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Studio } from '../helpers/browser';
-import { chartView } from '../helpers/charts';
+import { expectLossAndCollapseDrawn } from '../helpers/charts';
 import { loadTemplate, openEditor } from '../helpers/editor';
 
 const STEPS = 3;
@@ -39,15 +39,7 @@ describe('SimCLR in the editor (wasm)', () => {
     const loss = Number(await page.getByTestId('metric-loss').textContent());
     expect(loss).toBeGreaterThan(0);
     expect(Math.abs(loss - Math.log(2 * BATCH - 1))).toBeLessThan(1);
-    for (const [id, series] of [['chart-loss', 1], ['chart-collapse', 3]] as const) {
-      await expect.poll(() => page.getByTestId(id).getAttribute('data-length'), { message: id }).toBe(String(STEPS));
-      const view = await chartView(page, id);
-      expect(view.points, id).toEqual(Array(series).fill(STEPS));
-      expect(view.plot.width, id).toBeGreaterThan(100);
-      // the line spans the plot area and reaches its right edge, the last step
-      expect(view.columns[0], id).toBeGreaterThanOrEqual(0.9 * view.plot.width - 1);
-      expect(view.rightEdge[0], id).toBeGreaterThan(0);
-    }
+    await expectLossAndCollapseDrawn(page, STEPS);
     const counts = (await page.getByTestId('num-tensors').getAttribute('data-history'))!.split(',').map(Number);
     expect(counts).toHaveLength(STEPS);
     expect(new Set(counts).size).toBe(1);

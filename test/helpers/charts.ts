@@ -1,5 +1,6 @@
 /** Reading a dashboard chart back from the page: what uPlot drew (its data attributes) and what is on its canvas. */
 import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export interface ChartView {
   /** x values in uPlot's data when it last drew. */
@@ -53,4 +54,19 @@ export async function chartView(page: Page, testId: string): Promise<ChartView> 
     return { plot: { width, height }, dashed, pixels, columns, rightEdge };
   });
   return { length, points, ...canvas };
+}
+
+/**
+ * After a run of `steps` steps: the loss chart (1 series) and the collapse chart (3) each hold
+ * every step, and each line spans the plot area up to its right edge, the last step.
+ */
+export async function expectLossAndCollapseDrawn(page: Page, steps: number): Promise<void> {
+  for (const [id, series] of [['chart-loss', 1], ['chart-collapse', 3]] as const) {
+    await expect.poll(() => page.getByTestId(id).getAttribute('data-length'), { message: id }).toBe(String(steps));
+    const view = await chartView(page, id);
+    expect(view.points, id).toEqual(Array(series).fill(steps));
+    expect(view.plot.width, id).toBeGreaterThan(100);
+    expect(view.columns[0], id).toBeGreaterThanOrEqual(0.9 * view.plot.width - 1);
+    expect(view.rightEdge[0], id).toBeGreaterThan(0);
+  }
 }
