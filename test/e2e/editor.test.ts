@@ -114,6 +114,7 @@ describe('the editor in Chromium', () => {
 
   it('restores the graph, viewport and selection exactly after a reload', async () => {
     const { page } = studio;
+    await page.keyboard.press('f'); // the last test's clicks panned BYOL's right end into view; its encoders now sit under the palette
     await clickNode(page, 'enc');
     await page.mouse.move(800, 500);
     await page.mouse.wheel(0, -200);
