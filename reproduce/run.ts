@@ -2,8 +2,8 @@
  * npm run reproduce [-- --steps N --batch B --only NAME,NAME --subset K --with-pytorch --out DIR]
  *
  * Trains the reference workload on Fashion-MNIST (best CPU backend) for a
- * random-init encoder (no training), SimSiam, BYOL and every collapse-lab
- * template; evaluates kNN top-1 (k = 200, t = 0.1; the 60k train split as
+ * random-init encoder (no training), SimSiam, BYOL, SimCLR, MoCo v2, Barlow
+ * Twins, VICReg and every collapse-lab template; evaluates kNN top-1 (k = 200, t = 0.1; the 60k train split as
  * bank and the 10k test split as queries unless --subset K takes the first K
  * of each) and the linear probe's (src/runtime/linear-probe.ts: the same
  * splits), with the probe on raw pixels (the identity "encoder") as a
@@ -53,7 +53,7 @@ const load = (name: string): GraphDoc => {
   return r.doc;
 };
 /** raw-pixels: no encoder, the images themselves as features (the reference row); random-init: the encoder untrained. */
-const RUNS = ['raw-pixels', 'random-init', 'simsiam', 'byol', ...readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort()];
+const RUNS = ['raw-pixels', 'random-init', 'simsiam', 'byol', 'simclr', 'moco-v2', 'barlow-twins', 'vicreg', ...readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort()];
 const runs = args.only ? args.only.split(',').map((s) => s.trim()) : RUNS;
 for (const r of runs) if (!RUNS.includes(r)) throw new Error(`--only: no run "${r}" (runs: ${RUNS.join(', ')})`);
 
