@@ -2,7 +2,7 @@
  * `npm run bench`: the project's speed figures, as a table (or JSON with
  * --json). Figures, not pass/fail: targets are read off by people.
  *
- *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only simsiam|byol|simclr|barlow-twins|vicreg] [--software-webgpu]
+ *   npm run bench [-- --json] [--batch 256] [--steps 5] [--profile] [--only NAME,NAME (of simsiam, byol, simclr, moco-v2, barlow-twins, vicreg)] [--software-webgpu]
  *                 [--skip-editor] [--skip-knn] [--skip-probe] [--skip-cpu] [--data embedded] [--json-out FILE]
  *
  * - graph: parse / validate + shape inference / compile of a 300-node document;
@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseGraph, serializeGraph, type GraphDoc } from '../src/graph';
+import { terminalSafe } from '../src/cli/terminal';
 import { validate } from '../src/nodes';
 import { loadDatasetSpec } from '../src/runtime/data/node';
 import { embeddedFashionMnist } from '../src/runtime/data/embedded';
@@ -73,6 +74,13 @@ const BATCH = Number(args.batch);
 const STEPS = Number(args.steps);
 parsed(() => {
   if (![BATCH, STEPS].every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--batch and --steps take whole numbers above 0 (got ${args.batch}, ${args.steps})`);
+});
+/** The templates whose training step is timed, in the table's order; --only picks some. */
+const TEMPLATES = ['simsiam', 'byol', 'simclr', 'moco-v2', 'barlow-twins', 'vicreg'] as const;
+const only = args.only?.split(',').map((s) => s.trim());
+parsed(() => {
+  const unknown = only?.find((n) => !(TEMPLATES as readonly string[]).includes(n));
+  if (unknown !== undefined) throw new Error(`--only: no template "${terminalSafe(unknown)}" (templates: ${TEMPLATES.join(', ')})`);
 });
 const CPU_BATCH = 8;
 const figures: Figure[] = [];
@@ -161,7 +169,7 @@ const webgpu = adapter && (!adapter.software || args['software-webgpu']) && (awa
 const adapterName = adapter && ([adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.description || 'unnamed adapter');
 if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapterName})` : 'no adapter'}`);
 const results: Record<string, unknown> = {};
-for (const name of (['simsiam', 'byol', 'simclr', 'barlow-twins', 'vicreg'] as const).filter((n) => !args.only || args.only === n)) {
+for (const name of TEMPLATES.filter((n) => !only || only.includes(n))) {
   const doc = template(name);
   say(`${doc.name}: one step at batch ${BATCH} (median of ${STEPS} after a warm-up)`);
   const torch = pytorchStep(doc, BATCH);

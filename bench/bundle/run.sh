@@ -1,7 +1,7 @@
 #!/bin/sh
 # Siamese Studio's step benchmark, without Node or npm (built by `npm run bench:bundle`).
 #
-#   ./run.sh [--batch 256] [--steps 5] [--only simsiam|byol|simclr|barlow-twins|vicreg] [--software-webgpu]
+#   ./run.sh [--batch 256] [--steps 5] [--only NAME,NAME (of simsiam, byol, simclr, moco-v2, barlow-twins, vicreg)] [--software-webgpu]
 #
 # One training step of each template (median of --steps after a warm-up) on
 # webgpu (Dawn on Vulkan), on wasm (every core, at most 8) and in the exported
