@@ -8,7 +8,8 @@
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseGraph, TrainingSchema, type GraphDoc, type TrainingSettings } from '../graph';
-import { compareRuns, type Comparison, type FinalFigures, type MetricsRecord, type RunForComparison } from '../runtime/compare/runs';
+import { compareRuns, type Comparison, type MetricsRecord, type RunForComparison } from '../runtime/compare/runs';
+import { FIGURE_HEADER, figureCells } from '../runtime/compare/table';
 import { chartPanels } from '../runtime/line-chart';
 import { pathKind, readRegularFile, writeFileAtomic } from './files';
 import { CliError, type Io } from './io';
@@ -81,26 +82,9 @@ export function describeComparison(c: Comparison): string[] {
     lines.push(...(d.changes.length ? d.changes.map((x) => `  ${x}`) : ['  trains the same graph with the same settings']));
   }
   lines.push('');
-  const header = ['run', 'method', 'steps', 'loss', 'std (1/√d)', 'rank (d)', 'kNN top-1', 'probe top-1', 'collapsed'];
-  const rows = c.figures.map(tableRow);
+  const header = [...FIGURE_HEADER];
+  const rows = c.figures.map(figureCells);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const row of [header, ...rows]) lines.push(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
   return lines;
-}
-
-const fixed = (v: number | undefined, digits: number) => (v === undefined ? '—' : v.toFixed(digits));
-const percent = (v: number | undefined) => (v === undefined ? '—' : `${(100 * v).toFixed(2)} %`);
-
-function tableRow(f: FinalFigures): string[] {
-  return [
-    f.run,
-    f.method,
-    String(f.steps),
-    fixed(f.loss, 4),
-    f.collapseStd === undefined ? '—' : `${f.collapseStd.toFixed(4)} (${fixed(f.stdReference, 4)})`,
-    f.effRank === undefined ? '—' : `${f.effRank.toFixed(1)} (${f.dim ?? '?'})`,
-    percent(f.knnTop1),
-    percent(f.probeTop1),
-    f.collapsed === undefined ? '—' : f.collapsed ? 'yes' : 'no',
-  ];
 }
