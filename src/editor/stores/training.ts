@@ -52,6 +52,8 @@ export const useTraining = defineStore('training', () => {
   /** What the nodes' training state holds after the last step (a MoCo queue's keys from this run), where their kinds declare it. */
   const stateFigures = shallowRef<NodeStateFigure[]>([]);
   const startedAt = ref(0);
+  /** Counts the runs start() began (a continued run keeps its number): the run history keeps one entry per number. */
+  const runNumber = ref(0);
   /** The document changed since this run started: its results describe the old graph. */
   const stale = ref(false);
   /** The latest checkpoint the worker sent: where a failed run can continue from. */
@@ -118,6 +120,7 @@ export const useTraining = defineStore('training', () => {
     runKey = trainedKey(documentStore.doc);
     settings.value = next();
     launch(serializeGraph(documentStore.doc), undefined);
+    runNumber.value++;
     return true;
   }
 
@@ -178,7 +181,7 @@ export const useTraining = defineStore('training', () => {
     data, dataLabel, dataInfo, preview,
     /** Uses the user's data from now on (undefined: the embedded set). */
     useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
-    settings, backendChoice, quickRun, evaluating, probe, runDoc, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stateFigures, stale, active, last, etaSeconds,
+    settings, backendChoice, quickRun, evaluating, probe, runDoc, runNumber, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stateFigures, stale, active, last, etaSeconds,
     start,
     /**
      * Forgets the run (its worker ends): the document it trained was replaced

@@ -1,0 +1,249 @@
+/**
+ * The run history: every run started in this browser, kept in IndexedDB as
+ * it goes (db.ts, writer.ts), listed, renamed, deleted, selected for
+ * comparison, exported as a run folder and imported from one. The run under
+ * way is recorded from the training store: its log is written every second,
+ * its entry (status, last good figures) with it; a closed tab keeps what was
+ * written. Nothing here touches tensors.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import { serializeGraph } from '../../graph';
+import type { MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
+import { fileStem } from '../download';
+import { useTraining, type RunStatus } from '../stores/training';
+import { indexedRunsDb, type RunsDb } from './db';
+import type { FolderFiles } from './folder';
+import { assembleRecords, lastFigures, stepRecord, toComparison, type KeptRun, type KeptStatus, type RunMeta } from './record';
+import { isQuotaError, RunWriter } from './writer';
+
+export { toComparison };
+const WEIGHTS_KEY = 'siamese-studio.runs.keep-weights';
+const FLUSH_MS = 1000;
+/** A 'running' entry not written for this long belongs to a page that closed (or crashed) during the run. */
+const ORPHAN_MS = 10_000;
+
+const terminal = (s: RunStatus): s is 'completed' | 'stopped' | 'failed' => s === 'completed' || s === 'stopped' || s === 'failed';
+const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+
+export const useRuns = defineStore('runs', () => {
+  const training = useTraining();
+  const db: RunsDb = indexedRunsDb();
+  /** Newest first. */
+  const list = ref<RunMeta[]>([]);
+  const loaded = ref(false);
+  const selected = ref<string[]>([]);
+  /** Why the history cannot be written (a full quota, no IndexedDB): shown until a write succeeds. */
+  const problem = ref('');
+  const storage = ref<{ usage: number; quota: number }>();
+  const keepWeights = ref(localStorage.getItem(WEIGHTS_KEY) === '1');
+  watch(keepWeights, (on) => localStorage.setItem(WEIGHTS_KEY, on ? '1' : '0'));
+
+  let writer: RunWriter | undefined;
+  let written = { steps: 0, evals: 0 };
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  const upsert = (meta: RunMeta) => {
+    const others = list.value.filter((r) => r.id !== meta.id);
+    list.value = [meta, ...others].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  };
+
+  async function refreshStorage() {
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    storage.value = estimate?.quota ? { usage: estimate.usage ?? 0, quota: estimate.quota } : undefined;
+  }
+
+  async function load() {
+    try {
+      const metas = await db.list();
+      for (const meta of metas.filter((m) => m.status === 'running' && Date.now() - m.updatedAt > ORPHAN_MS)) {
+        Object.assign(meta, { status: 'failed', reason: `the page was closed or reloaded during the run: kept up to step ${meta.done.steps}` });
+        meta.done.error = meta.reason;
+        await db.put(meta);
+      }
+      list.value = [...metas, ...list.value.filter((r) => !metas.some((m) => m.id === r.id))].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    } catch (e) {
+      problem.value = `The run history is unavailable: ${String(e)}`;
+    }
+    loaded.value = true;
+    await refreshStorage();
+  }
+  void load();
+
+  // ---- recording the run under way
+  function collect() {
+    if (!writer) return;
+    const steps = training.steps.slice(written.steps).map(stepRecord);
+    const evals: MetricsRecord[] = training.evals.slice(written.evals).map((e) => ({ step: e.step, knnTop1: e.knnTop1 }));
+    written = { steps: training.steps.length, evals: training.evals.length };
+    // the CLI's order: a step, then its evaluation
+    writer.append([...steps, ...evals].sort((a, b) => (a.step ?? 0) - (b.step ?? 0) || Number(a.knnTop1 !== undefined) - Number(b.knnTop1 !== undefined)));
+    const b = training.backend;
+    const figures = lastFigures(writer.records);
+    writer.meta = {
+      ...writer.meta,
+      backend: b && { name: b.name, reason: b.reason, threads: b.threads },
+      data: training.dataInfo || writer.meta.data,
+      done: { ...writer.meta.done, ...figures, done: true, steps: figures.steps ?? 0, backend: b?.name, seconds: Math.round((Date.now() - Date.parse(writer.meta.createdAt)) / 100) / 10 },
+    };
+  }
+
+  async function flush() {
+    if (!writer) return;
+    const w = writer;
+    const r = await w.flush();
+    upsert(w.meta);
+    if (r.ok) {
+      problem.value = '';
+      if (w.meta.status !== 'running' && !w.unsaved) stopTimer();
+    } else {
+      problem.value = isQuotaError(r.error)
+        ? `Browser storage is full: run "${w.meta.name}" is kept in this tab only (${w.unsaved} records not saved). Delete or export older runs; saving retries every second.`
+        : `Saving run "${w.meta.name}" failed: ${String(r.error)}; it is kept in this tab, saving retries every second.`;
+    }
+  }
+  const tick = () => { collect(); void flush(); };
+  const stopTimer = () => { clearInterval(timer); timer = undefined; };
+  const startTimer = () => { timer ??= setInterval(tick, FLUSH_MS); };
+
+  function begin() {
+    const doc = training.runDoc;
+    if (!doc) return;
+    const s = training.settings;
+    const same = list.value.filter((r) => r.method === doc.name).length;
+    writer = new RunWriter(db, {
+      id: newId(),
+      name: `${doc.name} #${same + 1}`,
+      createdAt: new Date().toISOString(),
+      updatedAt: Date.now(),
+      doc: serializeGraph(doc),
+      method: doc.name,
+      settings: { steps: s.steps, batchSize: s.batchSize, seed: s.seed, evalEvery: s.evalEvery, backend: s.backend },
+      data: training.dataLabel || 'the embedded Fashion-MNIST set',
+      status: 'running',
+      done: { done: true, steps: 0 },
+      source: 'browser',
+    });
+    written = { steps: 0, evals: 0 };
+    startTimer();
+    void flush();
+  }
+
+  /** A failed run continues from its checkpoint: the log drops what came after it, as the CLI's resume does. */
+  function continued() {
+    if (!writer) return;
+    const at = training.steps.at(-1)?.step ?? 0;
+    writer.append([{ resumedAt: at } as MetricsRecord]);
+    written = { steps: training.steps.length, evals: training.evals.length };
+    writer.meta = { ...writer.meta, status: 'running', reason: undefined, done: { ...writer.meta.done, error: undefined } };
+    startTimer();
+  }
+
+  async function finish(status: KeptStatus, reason: string | undefined) {
+    if (!writer || writer.meta.status !== 'running') return;
+    collect();
+    const w = writer;
+    w.meta = { ...w.meta, status, reason, done: { ...w.meta.done, ...(status === 'failed' && { error: reason }), ...(status === 'stopped' && { interrupted: true }) } };
+    await flush();
+    if (keepWeights.value && w.meta.done.steps > 0) {
+      try {
+        const [file] = await training.encoder('safetensors');
+        await db.putWeights(w.meta.id, file.bytes);
+        w.meta = { ...w.meta, weightsBytes: file.bytes.byteLength };
+        await flush();
+      } catch (e) {
+        problem.value = `The encoder of run "${w.meta.name}" was not kept: ${isQuotaError(e) ? 'browser storage is full' : String(e)}`;
+      }
+    }
+    await refreshStorage();
+  }
+
+  watch(() => [training.runNumber, training.status] as const, ([number, status], [number0, status0]) => {
+    if (number !== number0) return begin();
+    if (status === 'starting' && status0 === 'failed') return continued();
+    if (terminal(status)) return void finish(status, status === 'failed' ? training.message : status === 'stopped' ? training.message || undefined : undefined);
+    if (status === 'idle') return void finish('stopped', 'the graph was replaced during the run');
+  });
+
+  // Evaluate: the probe's result belongs to the run it evaluated (the last one).
+  watch(() => training.probe, (p) => {
+    if (p?.state !== 'done' || !writer || writer.meta.status === 'running') return;
+    writer.meta = { ...writer.meta, probe: { step: p.step, top1: p.top1, train: p.train, test: p.test, iterations: p.iterations } };
+    void flush();
+  });
+
+  // ---- the panel's actions
+  async function run(id: string): Promise<KeptRun> {
+    if (writer?.meta.id === id) return { ...writer.meta, records: [...writer.records] };
+    const meta = list.value.find((r) => r.id === id);
+    if (!meta) throw new Error(`no run ${id}`);
+    return { ...meta, records: assembleRecords(await db.chunks(id)) };
+  }
+
+  async function save(meta: RunMeta): Promise<boolean> {
+    try {
+      await db.put(meta);
+      return true;
+    } catch (e) {
+      problem.value = isQuotaError(e) ? 'Browser storage is full: delete or export older runs.' : `The run history could not be written: ${String(e)}`;
+      return false;
+    }
+  }
+
+  return {
+    list, loaded, selected, problem, storage, keepWeights,
+    /** The run under way (its entry is being written). */
+    liveId: computed(() => (training.active ? writer?.meta.id : undefined)),
+    run,
+    async rename(id: string, name: string): Promise<void> {
+      const meta = list.value.find((r) => r.id === id);
+      const trimmed = name.trim();
+      if (!meta || !trimmed || trimmed === meta.name) return;
+      const renamed = { ...meta, name: trimmed };
+      if (writer?.meta.id === id) writer.meta = { ...writer.meta, name: trimmed };
+      upsert(renamed);
+      await save(renamed);
+    },
+    async remove(id: string): Promise<void> {
+      try {
+        await db.remove(id);
+      } catch (e) {
+        problem.value = `Run not deleted: ${String(e)}`;
+        return;
+      }
+      if (writer?.meta.id === id) { stopTimer(); writer = undefined; }
+      list.value = list.value.filter((r) => r.id !== id);
+      selected.value = selected.value.filter((s) => s !== id);
+      await refreshStorage();
+    },
+    /** The run folder (run.json, graph.json, metrics.jsonl, encoder.safetensors if kept) as NAME.zip's bytes. */
+    async exportZip(id: string): Promise<{ name: string; bytes: Uint8Array }> {
+      const [{ runFolderFiles }, { zipSync }] = await Promise.all([import('./folder'), import('fflate')]);
+      const kept = await run(id);
+      const stem = fileStem(kept.name);
+      const weights = kept.weightsBytes ? await db.weights(id) : undefined;
+      return { name: `${stem}.zip`, bytes: zipSync(Object.fromEntries(runFolderFiles(kept, weights).map((f) => [`${stem}/${f.name}`, f.bytes]))) };
+    },
+    /** Reads a CLI run folder into the history; throws (a one-line message naming the file) on bad input, leaving the history as it was. */
+    async importFolder(files: FolderFiles, folder: string): Promise<RunMeta> {
+      const { readRunFolder } = await import('./folder');
+      const { run: kept, weights } = await readRunFolder(files, folder);
+      const { records, ...meta } = { ...kept, id: newId() };
+      try {
+        await db.put(meta, { seq: 0, records });
+        if (weights) await db.putWeights(meta.id, weights);
+      } catch (e) {
+        await db.remove(meta.id).catch(() => undefined); // all of it or none
+        throw new Error(`${folder}: not imported: ${isQuotaError(e) ? 'browser storage is full (delete or export older runs)' : String(e)}`);
+      }
+      upsert(meta);
+      await refreshStorage();
+      return meta;
+    },
+    /** The selected runs, oldest first, as the comparison view takes them. */
+    async comparison(): Promise<RunForComparison[]> {
+      const ids = list.value.filter((r) => selected.value.includes(r.id)).reverse().map((r) => r.id);
+      return Promise.all(ids.map(async (id) => toComparison(await run(id))));
+    },
+  };
+});
