@@ -7,8 +7,12 @@
  * bank and the 10k test split as queries unless --subset K takes the first K
  * of each) and the linear probe's (src/runtime/linear-probe.ts: the same
  * splits), with the probe on raw pixels (the identity "encoder") as a
- * reference row; writes DIR (default results/): README.md (the table),
- * metrics-NAME.jsonl, and loss.svg, std.svg, rank.svg. --with-pytorch runs
+ * reference row; writes DIR (default results/): README.md (one table, the
+ * references and then each family — negatives, asymmetry, decorrelation — with
+ * its papers and their ablations; and a reading: each ablation against the
+ * paper template it differs least from, in words and numbers, beside the
+ * outcome its description expects), metrics-NAME.jsonl, and loss.svg,
+ * std.svg, rank.svg. --with-pytorch runs
  * the same through the exported scripts (Debian's python3-torch) and adds
  * their columns (with --subset, the script's data folder holds the same first K
  * images of each split). Collapsed: std < 0.1/√d or effective rank (on the probe set:
@@ -24,6 +28,8 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { parseGraph, type GraphDoc } from '../src/graph';
+import { expectedOutcome, families, familyOf } from '../src/nodes/families';
+import { describeDifferences } from '../src/runtime/compare/graph-diff';
 import { FASHION_MNIST_FILES, head, type Dataset } from '../src/runtime/data/dataset';
 import { DEBIAN_FASHION_MNIST, loadDatasetSpec } from '../src/runtime/data/node';
 import { knnPredict, top1 } from '../src/runtime/knn';
@@ -53,7 +59,20 @@ const load = (name: string): GraphDoc => {
   return r.doc;
 };
 /** raw-pixels: no encoder, the images themselves as features (the reference row); random-init: the encoder untrained. */
-const RUNS = ['raw-pixels', 'random-init', 'simsiam', 'byol', 'simclr', 'moco-v2', 'barlow-twins', 'vicreg', ...readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort()];
+/** The papers' templates (each family's in this order); every other collapse-* template is an ablation of the one it differs least from. */
+const PAPERS = ['simsiam', 'byol', 'simclr', 'moco-v2', 'barlow-twins', 'vicreg'];
+const ABLATIONS = readdirSync(templatesDir).filter((f) => f.startsWith('collapse-')).map((f) => f.slice(0, -5)).sort();
+/** The references (no family), then by family in the gallery's order: its papers, then its ablations. */
+const FAMILY_OF = new Map([...PAPERS, ...ABLATIONS].map((name) => [name, familyOf(load(name))]));
+const RUNS = ['raw-pixels', 'random-init', ...families.flatMap(({ family }) => [...PAPERS, ...ABLATIONS].filter((name) => FAMILY_OF.get(name) === family))];
+/** An ablation's method: the paper template of its family it differs least from, and how it differs, in words. */
+const ABLATION_OF = new Map(ABLATIONS.map((name) => {
+  const doc = load(name);
+  const [best] = PAPERS.filter((p) => FAMILY_OF.get(p) === FAMILY_OF.get(name))
+    .map((p) => ({ paper: p, changes: describeDifferences(load(p), doc) }))
+    .sort((a, b) => a.changes.length - b.changes.length);
+  return [name, best];
+}));
 const runs = args.only ? args.only.split(',').map((s) => s.trim()) : RUNS;
 for (const r of runs) if (!RUNS.includes(r)) throw new Error(`--only: no run "${r}" (runs: ${RUNS.join(', ')})`);
 
@@ -227,17 +246,36 @@ function pytorchRun(doc: GraphDoc, steps: number): Row['torch'] {
 function f(x: number | undefined, digits = 4): string { return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits); }
 function pct(x: number | undefined): string { return x === undefined ? '–' : `${(100 * x).toFixed(2)} %`; }
 
-/** Writes README.md (the table) and the plots for the rows so far; returns the table. */
+/** Each ablation beside its method, in numbers, with the outcome its description expects (from the papers): where they disagree shows. */
+function reading(): string {
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const items = ABLATIONS.flatMap((name) => {
+    const [a, base] = [byName.get(name), byName.get(ABLATION_OF.get(name)!.paper)];
+    if (!a || !base) return [];
+    const move = (label: string, x: number | undefined, y: number | undefined, show: (v: number | undefined) => string) => (x === undefined && y === undefined ? [] : [`${label} ${show(x)} → ${show(y)}`]);
+    const verdict = (r: Row) => (r.collapsed ? 'collapsed' : 'not collapsed');
+    const torch = a.torch?.collapsed === undefined ? '' : ` (PyTorch: ${a.torch.collapsed ? 'collapsed' : 'not collapsed'})`;
+    const expected = expectedOutcome(load(name).description);
+    return [`- **${a.method}** against ${base.method} (${ABLATION_OF.get(name)!.changes.join('; ')}): ${[
+      move('final loss', base.loss, a.loss, f), move('std', base.std, a.std, f), move(`rank z (of ${a.dim}; d/10 = ${a.dim / 10})`, base.rank, a.rank, (v) => f(v, 1)),
+      move('kNN', base.knn, a.knn, pct), move('probe', base.probe, a.probe, pct)].flat().join(', ')}; ${verdict(a)}${torch}.${expected ? ` Expected: ${expected}` : ''}`];
+  });
+  return items.length ? `\n## Reading: each ablation against its method\n\nThe change in words (what differs in the graph and settings), the figures of the method → the ablation, and the\noutcome the template's description expects from its paper. Where the verdict and the expectation disagree, this budget (${STEPS} steps) did not reproduce the claim.\n\n${items.join('\n')}\n` : '';
+}
+
+/** Writes README.md (the table grouped by family, the reading) and the plots for the rows so far; returns the table. */
 function writeResults(): string {
   writeFileSync(join(out, 'runs.json'), JSON.stringify({ steps: STEPS, subset: SUBSET, batch: args.batch ?? null, rows }, null, 1) + '\n');
   const withTorch = rows.some((r) => r.torch);
   const header = ['method', 'steps', 'wall time', 'backend', `final loss (mean of last ${FINAL_WINDOW})`, 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'probe top-1', 'collapsed',
     ...(withTorch ? ['PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch probe', 'PyTorch collapsed'] : [])];
+  const line = (r: Row) => `| ${[r.method, r.steps, `${r.seconds.toFixed(0)} s`, r.backend, f(r.loss), `${f(r.std)} (${f(1 / Math.sqrt(r.dim))})`,
+    r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), pct(r.probe), r.dim ? (r.collapsed ? 'yes' : 'no') : '–',
+    ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), pct(r.torch?.probe), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`;
+  const groups = [{ title: 'References', rows: rows.filter((r) => !FAMILY_OF.get(r.name)) }, ...families.map((g) => ({ title: g.title, rows: rows.filter((r) => FAMILY_OF.get(r.name) === g.family) }))];
   const table = [
     `| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${[r.method, r.steps, `${r.seconds.toFixed(0)} s`, r.backend, f(r.loss), `${f(r.std)} (${f(1 / Math.sqrt(r.dim))})`,
-      r.rank === undefined ? '–' : `${f(r.rank, 1)} / ${r.dim}`, f(r.encoderRank, 1), pct(r.knn), pct(r.probe), r.dim ? (r.collapsed ? 'yes' : 'no') : '–',
-      ...(withTorch ? [f(r.torch?.loss), f(r.torch?.std), f(r.torch?.rank, 1), pct(r.torch?.knn), pct(r.torch?.probe), r.torch?.collapsed === undefined ? '–' : r.torch.collapsed ? 'yes' : 'no'] : [])].join(' | ')} |`),
+    ...groups.filter((g) => g.rows.length).flatMap((g) => [`| **${g.title}** |${header.slice(1).map(() => ' ').join('|')}|`, ...g.rows.map(line)]),
   ];
   writeFileSync(join(out, 'README.md'), `# Results: the collapse lab on Fashion-MNIST
 
@@ -249,7 +287,7 @@ features, L-BFGS to convergence) on the frozen encoder's features of the same sp
 ${table.join('\n')}
 
 ![loss](loss.svg) ![std](std.svg) ![rank](rank.svg)
-`);
+${reading()}`);
   const trained = rows.filter((r) => r.steps > 0);
   const series = (pick: (m: StepMetrics) => number | undefined): Series[] =>
     trained.map((r) => ({ name: r.method, dashed: r.collapsed, points: curves.get(r.name)!.flatMap((m) => { const y = pick(m); return y === undefined ? [] : [[m.step, y] as [number, number]]; }) }));

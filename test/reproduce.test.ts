@@ -1,4 +1,4 @@
-/** `npm run reproduce` on a 2k-image subset for 20 steps: the table and the plots, with finite numbers and the right columns. */
+/** `npm run reproduce` on a 2k-image subset for 20 steps: the table grouped by family, the reading and the plots, with finite numbers and the right columns. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,11 @@ describe('npm run reproduce (short)', () => {
       'method', 'steps', 'wall time', 'backend', 'final loss (mean of last 10)', 'std (1/√d)', 'rank z / d', 'rank features', 'kNN top-1', 'probe top-1', 'collapsed',
       'PyTorch loss', 'PyTorch std', 'PyTorch rank z', 'PyTorch kNN', 'PyTorch probe', 'PyTorch collapsed',
     ]);
-    const rows = lines.slice(2).map((l) => l.split('|').map((c) => c.trim()).filter(Boolean));
-    expect(rows.map((r) => r[0])).toEqual(['raw pixels (no encoder, reference)', 'random-init encoder (no training)', 'SimSiam', 'SimSiam, projector without final BN, no stop-gradient']);
+    const cells = lines.slice(2).map((l) => l.split('|').map((c) => c.trim()).filter(Boolean));
+    // one table grouped by family: a group's title row, then its rows
+    expect(cells.map((r) => r[0])).toEqual(['**References**', 'raw pixels (no encoder, reference)', 'random-init encoder (no training)', '**Asymmetry**', 'SimSiam', 'SimSiam, projector without final BN, no stop-gradient']);
+    const rows = cells.filter((r) => !r[0].startsWith('**'));
+    expect(cells.filter((r) => r[0].startsWith('**')).every((r) => r.length === 1)).toBe(true);
     const percent = (cell: string) => Number(cell.replace(' %', ''));
     for (const r of rows.slice(2)) {
       expect(Number(r[1])).toBe(20);
@@ -33,6 +36,12 @@ describe('npm run reproduce (short)', () => {
     for (const r of rows.slice(0, 2)) for (const cell of [r[8], r[9], r[15]]) expect(percent(cell), `${r[0]}: ${cell}`).toBeGreaterThan(10);
     // raw pixels: the same features in both, so the same probe (within 0.5 points)
     expect(Math.abs(percent(rows[0][9]) - percent(rows[0][15]))).toBeLessThanOrEqual(0.5);
+    // the reading: the ablation against the method it differs least from, in words and numbers, beside its expected outcome
+    const reading = md.slice(md.indexOf('## Reading')).split('\n').filter((l) => l.startsWith('- '));
+    expect(reading).toHaveLength(1);
+    expect(reading[0]).toContain('**SimSiam, projector without final BN, no stop-gradient** against SimSiam (stop-gradient removed (loss target now from projector); projector lastBatchNorm non-affine → none): final loss ');
+    expect(reading[0]).toContain(`kNN ${rows[2][8]} → ${rows[3][8]}`);
+    expect(reading[0]).toMatch(/; (not )?collapsed \(PyTorch: (not )?collapsed\)\. Expected: complete collapse/);
     const steps = readFileSync(join(out, 'metrics-simsiam.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     for (const plot of ['loss', 'std', 'rank']) {
