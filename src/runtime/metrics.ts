@@ -67,7 +67,19 @@ export function effectiveRankFromEigenvalues(eigenvalues: ArrayLike<number>): nu
 
 /** Eigenvalues of a symmetric n×n matrix (row-major), by cyclic Jacobi rotations. */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  return jacobi(matrix, n, false).values;
+}
+
+/** Eigenvalues and eigenvectors (column i of `vectors`, row-major n×n, belongs to values[i]) of a symmetric n×n matrix. */
+export function symmetricEigenvectors(matrix: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
+  const { values, vectors } = jacobi(matrix, n, true);
+  return { values, vectors: vectors! };
+}
+
+/** Cyclic Jacobi rotations; with `withVectors`, their product accumulated (the eigenvectors). */
+function jacobi(matrix: ArrayLike<number>, n: number, withVectors: boolean): { values: Float64Array; vectors?: Float64Array } {
   const a = Float64Array.from(matrix);
+  const v = withVectors ? Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)) : undefined;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
@@ -92,10 +104,18 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Floa
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
+        if (v) {
+          for (let k = 0; k < n; k++) {
+            const vkp = v[k * n + p];
+            const vkq = v[k * n + q];
+            v[k * n + p] = c * vkp - s * vkq;
+            v[k * n + q] = s * vkp + c * vkq;
+          }
+        }
       }
     }
   }
-  return Float64Array.from({ length: n }, (_, i) => a[i * n + i]);
+  return { values: Float64Array.from({ length: n }, (_, i) => a[i * n + i]), vectors: v };
 }
 
 const diagonalNorm = (a: Float64Array, n: number) => {

@@ -12,7 +12,8 @@ import { Rng } from '../nodes/nn/rng';
 import { head, type Dataset } from './data/dataset';
 import { BatchSampler, gatherImages } from './data/sampler';
 import { knnPredict, top1 } from './knn';
-import { collapseStd, effectiveRank } from './metrics';
+import { pca2, type Pca2 } from './embedding';
+import { collapseStd, covariance, effectiveRankFromEigenvalues, symmetricEigenvalues } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
 import { Optimizer, type TrainableParam } from './optim';
 import { isEmaTarget, pickMonitors, probePath, type Monitors } from './monitor';
@@ -57,6 +58,10 @@ export interface StepMetrics {
   effRank?: number;
   encoderEffRank?: number;
 }
+
+/** One space of the probe set (rows × dim, row-major float32) and its 2-D PCA. */
+export interface EmbeddedSpace { data: Float32Array; dim: number; pca: Pca2 }
+export interface ProbeEmbedding { step: number; encoder: EmbeddedSpace; projector: EmbeddedSpace }
 
 /** A node's figure of its training state (kind.ts StateFigure), with the node's id. */
 export type NodeStateFigure = StateFigure & { node: string };
@@ -107,6 +112,8 @@ export class TrainingProgram {
   private sampler!: BatchSampler;
   private augmentRng!: Rng;
   private completed = 0;
+  /** The probe set's features and projector output at the last rank step, with their 2-D PCA (the embedding view's). */
+  embedding?: ProbeEmbedding;
   /** Trainable parameters and predictor modules, fixed at init (read on every step). */
   private params: TrainableParam[] = [];
   private predictors = new Set<string>();
@@ -353,11 +360,22 @@ export class TrainingProgram {
     });
   }
 
-  /** RankMe of z and of the encoder features on the probe set. */
+  /**
+   * RankMe of z and of the encoder features on the probe set; and, from the
+   * same covariances, their 2-D PCA (embedding.ts), kept as `embedding` for
+   * the embedding view.
+   */
   async probeRanks(): Promise<{ effRank: number; encoderEffRank: number }> {
     const { z, features } = this.probeOutputs();
     try {
-      return { effRank: await effectiveRank(z), encoderEffRank: await effectiveRank(features) };
+      const [projector, encoder] = await Promise.all([z, features].map(async (t) => {
+        const [rows, cols] = t.shape;
+        const data = (await t.data()) as Float32Array;
+        const cov = covariance(data, rows, cols);
+        return { rank: effectiveRankFromEigenvalues(symmetricEigenvalues(cov.matrix, cov.n)), space: { data, dim: cols, pca: pca2(data, rows, cols, cov) } };
+      }));
+      this.embedding = { step: this.completed, projector: projector.space, encoder: encoder.space };
+      return { effRank: projector.rank, encoderEffRank: encoder.rank };
     } finally {
       tf.dispose([z, features]);
     }

@@ -15,7 +15,13 @@ export interface Dataset {
   train: ImageSet;
   test: ImageSet;
   classes: number;
+  /** Each label's name, where the data names them (the embedding view's legend). */
+  classNames?: readonly string[];
 }
+
+/** The labels' names, as the datasets' authors list them. */
+export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
+export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
 
 /** A file's bytes by name, or undefined when it is absent. */
 export type FileSource = (name: string) => Promise<Uint8Array | undefined>;
@@ -49,7 +55,7 @@ export async function loadFashionMnist(read: FileSource, where: string): Promise
   };
   const f = FASHION_MNIST_FILES;
   const [train, test] = await Promise.all([split(f.trainImages, f.trainLabels), split(f.testImages, f.testLabels)]);
-  return { name: 'fashion-mnist', train, test, classes: 10 };
+  return { name: 'fashion-mnist', train, test, classes: 10, classNames: FASHION_MNIST_CLASSES };
 }
 
 /**
@@ -76,7 +82,7 @@ export async function loadCifar10(read: FileSource, where: string): Promise<Data
     return { images, labels, count, height: 32, width: 32, channels: 3 };
   };
   const parts = await Promise.all([1, 2, 3, 4, 5].map((i) => batch(`data_batch_${i}.bin`)));
-  return { name: 'cifar10', train: concat(parts), test: await batch('test_batch.bin'), classes: 10 };
+  return { name: 'cifar10', train: concat(parts), test: await batch('test_batch.bin'), classes: 10, classNames: CIFAR10_CLASSES };
 }
 
 function concat(sets: ImageSet[]): ImageSet {

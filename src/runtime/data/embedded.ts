@@ -4,7 +4,7 @@
  * offline on first launch. It serves as both the training images and the kNN
  * bank and queries.
  */
-import type { Dataset } from './dataset';
+import { FASHION_MNIST_CLASSES, type Dataset } from './dataset';
 import { DataError, readIdx } from './idx';
 
 export async function loadEmbeddedFashionMnist(base: string): Promise<Dataset> {
@@ -22,5 +22,5 @@ export async function embeddedFashionMnist(read: (name: string) => Promise<Uint8
   const [images, labels] = await Promise.all([get('t10k-images-idx3-ubyte.gz'), get('t10k-labels-idx1-ubyte.gz')]);
   const [count, height, width] = images.dims;
   const split = { images: images.data, labels: labels.data, count, height, width, channels: 1 };
-  return { name: 'fashion-mnist (embedded 10k test split)', train: split, test: split, classes: 10 };
+  return { name: 'fashion-mnist (embedded 10k test split)', train: split, test: split, classes: 10, classNames: FASHION_MNIST_CLASSES };
 }

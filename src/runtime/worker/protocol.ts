@@ -37,7 +37,15 @@ export type ToWorker =
   | { type: 'stop' }
   | { type: 'encoder-files'; format: EncoderFormat }
   /** The linear probe of the run's encoder (its current weights), on PROBE_CAP's images. */
-  | { type: 'probe' };
+  | { type: 'probe' }
+  /** UMAP of the last rank step's probe-set features (or projector output), `epochs` epochs; its replies carry `id`; a newer request or umap-cancel stops it. */
+  | { type: 'umap'; id: number; space: EmbeddingSpace; epochs: number }
+  | { type: 'umap-cancel' };
+
+/** Which output of the probe set the embedding view shows: the encoder's features or the projector's z. */
+export type EmbeddingSpace = 'encoder' | 'projector';
+/** One space's 2-D PCA (embedding.ts): N×2 points, σ₁ and σ₂, and the spread σ₂/σ₁. */
+export interface PcaOut { points: Float32Array; singular: [number, number]; spread: number }
 
 /** safetensors: encoder.safetensors (PyTorch names and layout); tfjs: model.json + weights.bin (a LayersModel). */
 export type EncoderFormat = 'safetensors' | 'tfjs';
@@ -61,4 +69,10 @@ export type FromWorker =
   /** The probe under way: encoding the images (iteration 0), then each L-BFGS iteration. */
   | { type: 'probe-progress'; iteration: number; maxIterations: number; loss?: number }
   | { type: 'probe'; step: number; top1: number; train: number; test: number; iterations: number; stop: string }
-  | { type: 'probe-failed'; message: string };
+  | { type: 'probe-failed'; message: string }
+  /** The probe set in 2-D at a rank step; its labels and class names with a run's first one only (the page keeps them). */
+  | { type: 'embedding'; step: number; encoder: PcaOut; projector: PcaOut; labels?: Uint8Array; classNames?: string[] }
+  | { type: 'umap-progress'; id: number; epoch: number; epochs: number }
+  | { type: 'umap'; id: number; step: number; points: Float32Array }
+  /** UMAP ended without points: cancelled, or why it failed. */
+  | { type: 'umap-failed'; id: number; message: string; cancelled: boolean };

@@ -14,9 +14,11 @@ import { compile, NonFiniteLossError, type Overrides, type TrainingProgram } fro
 import { probeEncoder } from '../linear-probe';
 import { encodeSafetensors } from '../safetensors';
 import { selectBackend } from '../tf/backends';
+import { umap2, UmapCancelled } from '../umap';
 import { loadTfBrowser, softwareRenderers, wasmThreads } from '../tf/browser';
 import { datasetFor } from './data';
-import { EVAL_CAP, PROBE_CAP, type DataInput, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
+import { probeSet } from '../probe';
+import { EVAL_CAP, PROBE_CAP, type DataInput, type EmbeddingSpace, type EncoderFormat, type FileOut, type FromWorker, type RunSettings, type ToWorker } from './protocol';
 
 const post = (message: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 let program: TrainingProgram | undefined;
@@ -25,6 +27,9 @@ let runData: Dataset | undefined;
 let paused = false;
 let stopped = false;
 let wake: (() => void) | undefined;
+/** The embedding messages of this run so far (the first carries the labels); the UMAP requests so far (a newer one, or a cancel, ends the one under way). */
+let embeddingsSent = 0;
+let umapRun = 0;
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
@@ -36,6 +41,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case 'stop': stopped = true; paused = false; wake?.(); return;
     case 'encoder-files': return void sendEncoder(message.format);
     case 'probe': return void probe();
+    case 'umap': return void umap(message.id, message.space, message.epochs);
+    case 'umap-cancel': umapRun++; return;
     default: assertNever(message, 'message to the worker');
   }
 };
@@ -55,6 +62,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
     const { dataset, note } = await datasetFor(parsed.doc, data, import.meta.env.BASE_URL);
     post({ type: 'data', name: dataset.name, count: dataset.train.count, note });
     runData = dataset;
+    embeddingsSent = 0;
     program?.dispose();
     program = compile(parsed.doc, { dataset, steps: settings.steps, batchSize: settings.batchSize, seed: settings.seed });
     program.init();
@@ -70,6 +78,7 @@ async function run(text: string, settings: RunSettings, data: DataInput | undefi
       const injected = k + 1 === settings.injectNanAt ? nanViews(parsed.doc, settings.batchSize, tf) : undefined;
       const metrics = await program.step(injected).finally(() => injected && tf.dispose([...injected.values()].flatMap((o) => Object.values(o))));
       post({ type: 'step', metrics, totalSteps: settings.steps, numTensors: tf.memory().numTensors, state: program.stateFigures() });
+      if (metrics.effRank !== undefined) postEmbedding(program, dataset);
       if (metrics.step === 1 || metrics.step % settings.checkpointEvery === 0) {
         const files = await saveCheckpoint(program);
         if (files) post({ type: 'checkpoint', step: metrics.step, files }, [files.tensors.buffer as ArrayBuffer]);
@@ -116,6 +125,34 @@ async function probe() {
     post({ type: 'probe', step: program.stepsDone, top1: r.top1, train: r.train, test: r.test, iterations: r.iterations, stop: r.stop });
   } catch (e) {
     post({ type: 'probe-failed', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** The probe set in 2-D at this rank step (program.embedding: computed with the rank): 512×2 floats per space. */
+function postEmbedding(program: TrainingProgram, dataset: Dataset) {
+  const e = program.embedding;
+  if (!e) return;
+  const out = (s: typeof e.encoder) => ({ points: s.pca.points.slice(), singular: s.pca.singular, spread: s.pca.spread });
+  const [encoder, projector] = [out(e.encoder), out(e.projector)];
+  const first = embeddingsSent++ === 0;
+  const set = probeSet(dataset);
+  const names = dataset.classNames ?? Array.from({ length: dataset.classes }, (_, i) => `class ${i}`);
+  post({ type: 'embedding', step: e.step, encoder, projector, ...(first ? { labels: set.labels.slice(), classNames: [...names] } : {}) }, [encoder.points.buffer, projector.points.buffer]);
+}
+
+/** UMAP (umap.ts, loaded now) of the last rank step's probe features, with progress; a newer request or umap-cancel stops it. */
+async function umap(id: number, space: EmbeddingSpace, epochs: number) {
+  const run = ++umapRun;
+  const source = program?.embedding?.[space];
+  if (!program?.embedding || !source) return post({ type: 'umap-failed', id, message: 'no embedding yet: it comes with the first rank step', cancelled: false });
+  const step = program.embedding.step;
+  try {
+    const rows = source.data.length / source.dim;
+    const points = await umap2(source.data, rows, source.dim, { epochs, onProgress: (epoch, total) => post({ type: 'umap-progress', id, epoch, epochs: total }), cancelled: () => run !== umapRun });
+    post({ type: 'umap', id, step, points }, [points.buffer]);
+  } catch (e) {
+    const cancelled = e instanceof UmapCancelled;
+    post({ type: 'umap-failed', id, message: cancelled ? 'cancelled' : e instanceof Error ? e.message : String(e), cancelled });
   }
 }
 
