@@ -104,8 +104,11 @@ export const useTraining = defineStore('training', () => {
     else if (m.type === 'probe-failed') probe.value = { state: 'failed', message: m.message };
   }
 
-  /** Starts a run of the current document; refuses (and says why) while it has errors. */
-  function start(): boolean {
+  /**
+   * Starts a run of the current document; refuses (and says why) while it has
+   * errors. `overrides`: settings of another run to repeat (Compare with…).
+   */
+  function start(overrides: Partial<RunSettings> = {}): boolean {
     const errors = documentStore.validation.problems.filter((p) => p.severity === 'error');
     if (errors.length) {
       status.value = 'failed';
@@ -118,7 +121,7 @@ export const useTraining = defineStore('training', () => {
     stale.value = false;
     runDoc.value = documentStore.doc;
     runKey = trainedKey(documentStore.doc);
-    settings.value = next();
+    settings.value = { ...next(), ...overrides };
     launch(serializeGraph(documentStore.doc), undefined);
     runNumber.value++;
     return true;

@@ -1,0 +1,44 @@
+/**
+ * The comparison as CSV (RFC 4180): the table of final figures, one row per
+ * run, and the per-step metrics in long form, one row per run and step.
+ * Numbers are written in full (no rounding); an absent figure is an empty cell.
+ */
+import type { FinalFigures, MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
+
+type Cell = string | number | boolean | undefined;
+
+/**
+ * One cell. Text (run and document names) is quoted where it holds a comma,
+ * quote or line break, and text a spreadsheet would run as a formula
+ * (starting with = + - @, tab or CR) is prefixed with ' so it stays text.
+ */
+export function csvCell(v: Cell): string {
+  if (v === undefined) return '';
+  if (typeof v !== 'string') return String(v);
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+const line = (cells: Cell[]) => cells.map(csvCell).join(',');
+
+const FIGURES = ['run', 'method', 'steps', 'loss', 'collapseStd', 'stdReference', 'effRank', 'dim', 'knnTop1', 'probeTop1', 'collapsed'] as const satisfies readonly (keyof FinalFigures)[];
+
+/** The table of final figures: a header, then a row per run. */
+export function figuresCsv(figures: FinalFigures[]): string {
+  return [line([...FIGURES]), ...figures.map((f) => line(FIGURES.map((k) => f[k])))].join('\r\n') + '\r\n';
+}
+
+const METRICS = ['loss', 'collapseStd', 'stdReference', 'effRank', 'dim', 'knnTop1'] as const satisfies readonly (keyof MetricsRecord)[];
+
+/** The per-step metrics of every run: run, step, then each metric where that step has it (a step's kNN record merged in). */
+export function metricsCsv(runs: RunForComparison[]): string {
+  const rows = runs.flatMap((run) => {
+    const byStep = new Map<number, MetricsRecord>();
+    for (const r of run.records) {
+      if (r.done || typeof r.step !== 'number') continue;
+      byStep.set(r.step, { ...byStep.get(r.step), ...r });
+    }
+    return [...byStep.entries()].sort(([a], [b]) => a - b).map(([step, r]) => line([run.name, step, ...METRICS.map((k) => r[k])]));
+  });
+  return [line(['run', 'step', ...METRICS]), ...rows].join('\r\n') + '\r\n';
+}

@@ -1,0 +1,31 @@
+/**
+ * Runs compared in the editor: openComparison shows them in the comparison
+ * view (ComparisonView.vue, which App.vue loads on first use: uPlot and the
+ * diff are not in the first load). This module holds only what is shown.
+ */
+import { shallowRef } from 'vue';
+import type { RunForComparison } from '../../runtime/compare/runs';
+
+/** The runs the comparison view shows (undefined: it is closed), each with a name of its own. */
+export const shownComparison = shallowRef<RunForComparison[]>();
+
+/** Opens the comparison of two or more runs, in the given order (each is compared with the first). */
+export function openComparison(runs: RunForComparison[]): void {
+  if (runs.length < 2) throw new Error(`a comparison needs two or more runs, got ${runs.length}`);
+  shownComparison.value = distinctNames(runs);
+}
+
+export function closeComparison(): void {
+  shownComparison.value = undefined;
+}
+
+/** The runs with distinct names, for the legend and the table: a repeated name gets " (2)", " (3)"… */
+export function distinctNames(runs: RunForComparison[]): RunForComparison[] {
+  const taken = new Set<string>();
+  return runs.map((run) => {
+    let name = run.name;
+    for (let n = 2; taken.has(name); n++) name = `${run.name} (${n})`;
+    taken.add(name);
+    return name === run.name ? run : { ...run, name };
+  });
+}
