@@ -7,7 +7,7 @@
  * written. Nothing here touches tensors.
  */
 import { defineStore } from 'pinia';
-import { computed, ref, watch } from 'vue';
+import { computed, ref, toRaw, watch } from 'vue';
 import { serializeGraph } from '../../graph';
 import type { MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
 import { fileStem } from '../download';
@@ -20,8 +20,10 @@ import { isQuotaError, RunWriter } from './writer';
 export { toComparison };
 const WEIGHTS_KEY = 'siamese-studio.runs.keep-weights';
 const FLUSH_MS = 1000;
-/** A 'running' entry not written for this long belongs to a page that closed (or crashed) during the run. */
+/** Without Web Locks: a 'running' entry not written for this long belongs to a page that closed (or crashed) during the run. */
 const ORPHAN_MS = 10_000;
+/** The page recording a run holds this Web Lock until the run ends; the browser releases it when the tab closes, reloads or crashes. */
+const lockName = (id: string) => `siamese-studio.run.${id}`;
 
 const terminal = (s: RunStatus): s is 'completed' | 'stopped' | 'failed' => s === 'completed' || s === 'stopped' || s === 'failed';
 const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -42,6 +44,11 @@ export const useRuns = defineStore('runs', () => {
   let writer: RunWriter | undefined;
   let written = { steps: 0, evals: 0 };
   let timer: ReturnType<typeof setInterval> | undefined;
+  let releaseLock: (() => void) | undefined;
+  function holdLock(id: string) {
+    releaseLock?.();
+    void navigator.locks?.request(lockName(id), () => new Promise<void>((resolve) => { releaseLock = resolve; }));
+  }
 
   const upsert = (meta: RunMeta) => {
     const others = list.value.filter((r) => r.id !== meta.id);
@@ -56,7 +63,9 @@ export const useRuns = defineStore('runs', () => {
   async function load() {
     try {
       const metas = await db.list();
-      for (const meta of metas.filter((m) => m.status === 'running' && Date.now() - m.updatedAt > ORPHAN_MS)) {
+      const held = navigator.locks ? new Set((await navigator.locks.query()).held?.map((l) => l.name)) : undefined;
+      const orphaned = (m: RunMeta) => m.status === 'running' && m.id !== writer?.meta.id && (held ? !held.has(lockName(m.id)) : Date.now() - m.updatedAt > ORPHAN_MS);
+      for (const meta of metas.filter(orphaned)) {
         Object.assign(meta, { status: 'failed', reason: `the page was closed or reloaded during the run: kept up to step ${meta.done.steps}` });
         meta.done.error = meta.reason;
         await db.put(meta);
@@ -125,6 +134,7 @@ export const useRuns = defineStore('runs', () => {
       source: 'browser',
     });
     written = { steps: 0, evals: 0 };
+    holdLock(writer.meta.id);
     startTimer();
     void flush();
   }
@@ -136,6 +146,7 @@ export const useRuns = defineStore('runs', () => {
     writer.append([{ resumedAt: at } as MetricsRecord]);
     written = { steps: training.steps.length, evals: training.evals.length };
     writer.meta = { ...writer.meta, status: 'running', reason: undefined, done: { ...writer.meta.done, error: undefined } };
+    holdLock(writer.meta.id);
     startTimer();
   }
 
@@ -145,6 +156,8 @@ export const useRuns = defineStore('runs', () => {
     const w = writer;
     w.meta = { ...w.meta, status, reason, done: { ...w.meta.done, ...(status === 'failed' && { error: reason }), ...(status === 'stopped' && { interrupted: true }) } };
     await flush();
+    releaseLock?.();
+    releaseLock = undefined;
     if (keepWeights.value && w.meta.done.steps > 0) {
       try {
         const [file] = await training.encoder('safetensors');
@@ -196,10 +209,10 @@ export const useRuns = defineStore('runs', () => {
     liveId: computed(() => (training.active ? writer?.meta.id : undefined)),
     run,
     async rename(id: string, name: string): Promise<void> {
-      const meta = list.value.find((r) => r.id === id);
+      const shown = list.value.find((r) => r.id === id);
       const trimmed = name.trim();
-      if (!meta || !trimmed || trimmed === meta.name) return;
-      const renamed = { ...meta, name: trimmed };
+      if (!shown || !trimmed || trimmed === shown.name) return;
+      const renamed = { ...toRaw(shown), name: trimmed }; // plain data: IndexedDB cannot clone Vue's proxies
       if (writer?.meta.id === id) writer.meta = { ...writer.meta, name: trimmed };
       upsert(renamed);
       await save(renamed);
