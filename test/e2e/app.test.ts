@@ -14,13 +14,13 @@ describe('the app in Chromium', () => {
   });
   afterAll(async () => { await studio?.close(); });
 
-  it('loads no tfjs and no elkjs on first load', async () => {
+  it('loads no tfjs, no elkjs and no umap-js on first load', async () => {
     const { page } = studio;
     page.on('request', (r) => requests.push(r.url()));
     await page.reload();
     await canvasReady(page);
     expect(requests.filter((u) => u.includes('/src/editor/')).length).toBeGreaterThan(0);
-    expect(requests.filter((u) => /tensorflow|tfjs|elkjs/.test(u))).toEqual([]);
+    expect(requests.filter((u) => /tensorflow|tfjs|elkjs|umap/.test(u))).toEqual([]);
   });
 
   it('shows every node kind of the registry in the palette, grouped, with its one-line description', async () => {

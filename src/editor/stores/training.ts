@@ -13,6 +13,7 @@ import type { CheckpointFiles } from '../../runtime/checkpoint';
 import type { BackendChoice } from '../../runtime/tf/backends';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
 import { useDocumentStore } from './document';
+import { useEmbedding } from './embedding';
 
 /** "Try it": a short run at a small batch, whatever the document says (the document keeps its own values). */
 export const QUICK_RUN = { steps: 30, batchSize: 32 } as const;
@@ -102,6 +103,7 @@ export const useTraining = defineStore('training', () => {
     else if (m.type === 'probe-progress') probe.value = { state: 'running', iteration: m.iteration, maxIterations: m.maxIterations };
     else if (m.type === 'probe') probe.value = { state: 'done', step: m.step, top1: m.top1, train: m.train, test: m.test, iterations: m.iterations };
     else if (m.type === 'probe-failed') probe.value = { state: 'failed', message: m.message };
+    else if (m.type === 'embedding' || m.type === 'umap-progress' || m.type === 'umap' || m.type === 'umap-failed') useEmbedding().onMessage(m);
   }
 
   /**
@@ -152,6 +154,7 @@ export const useTraining = defineStore('training', () => {
     stateFigures.value = [];
     evaluating.value = undefined;
     probe.value = undefined;
+    useEmbedding().reset();
     backend.value = undefined;
     deviceLost.value = false;
     totalSteps.value = settings.value.steps;
@@ -186,6 +189,8 @@ export const useTraining = defineStore('training', () => {
     useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
     settings, backendChoice, quickRun, evaluating, probe, runDoc, runNumber, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stateFigures, stale, active, last, etaSeconds,
     start,
+    /** A message to the run's worker (the embedding view's UMAP). */
+    toWorker: send,
     /**
      * Forgets the run (its worker ends): the document it trained was replaced
      * (a template, New, an import), and its results must not show under another graph.
@@ -201,6 +206,7 @@ export const useTraining = defineStore('training', () => {
       runDoc.value = undefined;
       evaluating.value = undefined;
       probe.value = undefined;
+      useEmbedding().reset();
       backend.value = undefined;
       stale.value = false;
       totalSteps.value = 0;
