@@ -244,12 +244,13 @@ describe('training from the editor (webgpu, SwiftShader)', () => {
   beforeAll(async () => { studio = await openEditor(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']); });
   afterAll(async () => { await studio?.close(); });
 
-  it('trains SimSiam 3 steps on webgpu: metrics on screen, the badge says webgpu', async () => {
+  // Two steps: on SwiftShader a step costs ≈35 s whatever the batch (per-dispatch cost), so each step counts in the suite's time.
+  it('trains SimSiam 2 steps on webgpu: metrics on screen, the badge says webgpu', async () => {
     const { page } = studio;
-    await train(page, 'webgpu', 3, 8);
+    await train(page, 'webgpu', 2, 8);
     await expect.poll(() => status(page), { timeout: 240_000, interval: 2000 }).toBe('completed');
     expect(await page.getByTestId('train-backend').textContent()).toBe('webgpu');
-    expect(await stepShown(page)).toBe(3);
+    expect(await stepShown(page)).toBe(2);
     expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
     expect(Number(await page.getByTestId('metric-collapse').textContent())).toBeGreaterThan(0);
   }, 300_000);
