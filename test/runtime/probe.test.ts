@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../src/nodes/nn/rng';
 import { head, type Dataset } from '../../src/runtime/data/dataset';
 import { loadDatasetSpec } from '../../src/runtime/data/node';
+import { pca2 } from '../../src/runtime/embedding';
 import { effectiveRank } from '../../src/runtime/metrics';
 import { PROBE_SIZE, probeSet } from '../../src/runtime/probe';
 import { compile } from '../../src/runtime/program';
@@ -58,6 +59,15 @@ describe('the probe rank', () => {
 
       expect(last!.effRank).toBe(ranks.effRank);
       expect(last!.encoderEffRank).toBe(ranks.encoderEffRank);
+      // the embedding view's PCA comes with the rank, of the same outputs: z for the projector, the features for the encoder
+      const { z, features } = at16.probeOutputs();
+      const [zData, fData] = [await z.data(), await features.data()];
+      tf.dispose([z, features]);
+      expect(at16.embedding!.step).toBe(3);
+      expect(at16.embedding!.projector.dim).toBe(128);
+      expect(at16.embedding!.encoder.dim).toBe(256);
+      expect(Array.from(at16.embedding!.projector.pca.points)).toEqual(Array.from(pca2(zData, 512, 128).points));
+      expect(Array.from(at16.embedding!.encoder.pca.points)).toEqual(Array.from(pca2(fData, 512, 256).points));
       expect(await at64.probeRanks()).toEqual(ranks);
       // what the rank read before: the training batch, which caps it at B − 1 = 15 < ours
       const pass = at16.backward(at16.nextBatch(), new Rng(1));
