@@ -27,6 +27,8 @@ const csvRows = (text: string) => text.trimEnd().split('\r\n').map((line) => lin
 
 describe('comparing two runs in the browser (wasm)', () => {
   let studio: Studio;
+  /** The first run's probe top-1 as the Train strip shows it ("71.3 %"). */
+  let probeShown = '';
   beforeAll(async () => {
     studio = await openEditor();
     await studio.page.setViewportSize({ width: 1280, height: 720 });
@@ -42,6 +44,10 @@ describe('comparing two runs in the browser (wasm)', () => {
     await page.getByTestId('train-backend-choice').selectOption('wasm');
     await page.getByTestId('train-start').click();
     await expect.poll(() => page.getByTestId('train-status').getAttribute('data-status'), { timeout: 240_000, interval: 1000 }).toBe('completed');
+    // The linear probe of the first run only: the comparison shows its top-1, and none for the second.
+    await page.getByTestId('train-evaluate').click();
+    await expect.poll(() => page.getByTestId('metric-probe').getAttribute('data-state'), { timeout: 180_000, interval: 500 }).toBe('done');
+    probeShown = (await page.getByTestId('metric-probe').textContent())!;
 
     await page.getByTestId('compare-with').click();
     // The asymmetry family's ablations come first.
@@ -92,6 +98,12 @@ describe('comparing two runs in the browser (wasm)', () => {
     expect(await rows.count()).toBe(2);
     const cells = await Promise.all([0, 1].map((i) => rows.nth(i).locator('td').allTextContents()));
     expect(cells.map((c) => c[0])).toEqual(['SimSiam', 'SimSiam without stop-gradient']);
+    expect(probeShown).toMatch(/^\d+\.\d %$/);
+    expect(Math.abs(Number(cells[0][7].replace(' %', '')) - Number(probeShown.replace(' %', '')))).toBeLessThanOrEqual(0.051); // 2 decimals against 1
+    expect(cells[1][7]).toBe('—'); // Evaluate did not run on the second
+    const bars = page.getByTestId('compare-probe-run');
+    expect(await bars.count()).toBe(1);
+    expect(await bars.first().textContent()).toContain(`SimSiam${probeShown}`);
     for (const c of cells) {
       expect(c[2]).toBe(String(STEPS));
       expect(c[3]).toMatch(/^-?\d+\.\d{4}$/); // the final loss
