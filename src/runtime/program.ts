@@ -61,7 +61,8 @@ export interface StepMetrics {
 
 /** One space of the probe set (rows × dim, row-major float32) and its 2-D PCA. */
 export interface EmbeddedSpace { data: Float32Array; dim: number; pca: Pca2 }
-export interface ProbeEmbedding { step: number; encoder: EmbeddedSpace; projector: EmbeddedSpace }
+/** `features`: the encoder's output; `z`: the projector's (the monitored embedding). */
+export interface ProbeEmbedding { step: number; features: EmbeddedSpace; z: EmbeddedSpace }
 
 /** A node's figure of its training state (kind.ts StateFigure), with the node's id. */
 export type NodeStateFigure = StateFigure & { node: string };
@@ -374,7 +375,7 @@ export class TrainingProgram {
         const cov = covariance(data, rows, cols);
         return { rank: effectiveRankFromEigenvalues(symmetricEigenvalues(cov.matrix, cov.n)), space: { data, dim: cols, pca: pca2(data, rows, cols, cov) } };
       }));
-      this.embedding = { step: this.completed, projector: projector.space, encoder: encoder.space };
+      this.embedding = { step: this.completed, z: projector.space, features: encoder.space };
       return { effRank: projector.rank, encoderEffRank: encoder.rank };
     } finally {
       tf.dispose([z, features]);

@@ -115,8 +115,8 @@ describe('a collapsing run folds (Fashion-MNIST, wasm, batch 16)', () => {
         const m = await program.step();
         if (m.effRank === undefined || m.step < from) continue;
         expect(program.embedding!.step).toBe(m.step);
-        z.push(program.embedding!.projector.pca.spread);
-        features.push(program.embedding!.encoder.pca.spread);
+        z.push(program.embedding!.z.pca.spread);
+        features.push(program.embedding!.features.pca.spread);
       }
       return { z, features, last: program.embedding! };
     } finally {
@@ -135,8 +135,8 @@ describe('a collapsing run folds (Fashion-MNIST, wasm, batch 16)', () => {
     for (const run of [healthy, collapsed]) {
       expect(run.z).toHaveLength(4);
       expect(run.last.step).toBe(160);
-      expect(run.last.projector.pca.points.length).toBe(PROBE_SIZE * 2);
-      expect(run.last.encoder.pca.points.length).toBe(PROBE_SIZE * 2);
+      expect(run.last.z.pca.points.length).toBe(PROBE_SIZE * 2);
+      expect(run.last.features.pca.points.length).toBe(PROBE_SIZE * 2);
     }
     expect(mean(collapsed.z)).toBeLessThan(0.7 * mean(healthy.z));
   }, 180_000);

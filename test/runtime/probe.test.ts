@@ -64,10 +64,10 @@ describe('the probe rank', () => {
       const [zData, fData] = [await z.data(), await features.data()];
       tf.dispose([z, features]);
       expect(at16.embedding!.step).toBe(3);
-      expect(at16.embedding!.projector.dim).toBe(128);
-      expect(at16.embedding!.encoder.dim).toBe(256);
-      expect(Array.from(at16.embedding!.projector.pca.points)).toEqual(Array.from(pca2(zData, 512, 128).points));
-      expect(Array.from(at16.embedding!.encoder.pca.points)).toEqual(Array.from(pca2(fData, 512, 256).points));
+      expect(at16.embedding!.z.dim).toBe(128);
+      expect(at16.embedding!.features.dim).toBe(256);
+      expect(Array.from(at16.embedding!.z.pca.points)).toEqual(Array.from(pca2(zData, 512, 128).points));
+      expect(Array.from(at16.embedding!.features.pca.points)).toEqual(Array.from(pca2(fData, 512, 256).points));
       expect(await at64.probeRanks()).toEqual(ranks);
       // what the rank read before: the training batch, which caps it at B − 1 = 15 < ours
       const pass = at16.backward(at16.nextBatch(), new Rng(1));

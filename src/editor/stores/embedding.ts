@@ -20,13 +20,13 @@ export type UmapState =
 export const UMAP_EPOCHS = 500;
 
 export const useEmbedding = defineStore('embedding', () => {
-  const pca = shallowRef<{ step: number; encoder: PcaOut; projector: PcaOut }>();
+  const pca = shallowRef<{ step: number; features: PcaOut; z: PcaOut }>();
   const labels = shallowRef<Uint8Array>();
   const classNames = shallowRef<string[]>([]);
   const umap = shallowRef<UmapState>();
   /** The request whose replies count: an older one's late replies are ignored. */
   let umapId = 0;
-  const space = ref<EmbeddingSpace>('encoder');
+  const space = ref<EmbeddingSpace>('features');
   const method = ref<'pca' | 'umap'>('pca');
   /** The dock shows the embedding view instead of the charts (the dock's "embedding" button). */
   const shown = ref(false);
@@ -36,7 +36,7 @@ export const useEmbedding = defineStore('embedding', () => {
       case 'embedding':
         if (m.labels) labels.value = m.labels;
         if (m.classNames) classNames.value = m.classNames;
-        pca.value = { step: m.step, encoder: m.encoder, projector: m.projector };
+        pca.value = { step: m.step, features: m.features, z: m.z };
         return;
       case 'umap-progress':
         if (m.id === umapId && umap.value) umap.value = { state: 'running', space: umap.value.space, epoch: m.epoch, epochs: m.epochs };

@@ -43,7 +43,7 @@ export type ToWorker =
   | { type: 'umap-cancel' };
 
 /** Which output of the probe set the embedding view shows: the encoder's features or the projector's z. */
-export type EmbeddingSpace = 'encoder' | 'projector';
+export type EmbeddingSpace = 'features' | 'z';
 /** One space's 2-D PCA (embedding.ts): N×2 points, σ₁ and σ₂, and the spread σ₂/σ₁. */
 export interface PcaOut { points: Float32Array; singular: [number, number]; spread: number }
 
@@ -71,7 +71,7 @@ export type FromWorker =
   | { type: 'probe'; step: number; top1: number; train: number; test: number; iterations: number; stop: string }
   | { type: 'probe-failed'; message: string }
   /** The probe set in 2-D at a rank step; its labels and class names with a run's first one only (the page keeps them). */
-  | { type: 'embedding'; step: number; encoder: PcaOut; projector: PcaOut; labels?: Uint8Array; classNames?: string[] }
+  | { type: 'embedding'; step: number; features: PcaOut; z: PcaOut; labels?: Uint8Array; classNames?: string[] }
   | { type: 'umap-progress'; id: number; epoch: number; epochs: number }
   | { type: 'umap'; id: number; step: number; points: Float32Array }
   /** UMAP ended without points: cancelled, or why it failed. */

@@ -132,12 +132,12 @@ async function probe() {
 function postEmbedding(program: TrainingProgram, dataset: Dataset) {
   const e = program.embedding;
   if (!e) return;
-  const out = (s: typeof e.encoder) => ({ points: s.pca.points.slice(), singular: s.pca.singular, spread: s.pca.spread });
-  const [encoder, projector] = [out(e.encoder), out(e.projector)];
+  const out = (s: typeof e.z) => ({ points: s.pca.points.slice(), singular: s.pca.singular, spread: s.pca.spread });
+  const [features, z] = [out(e.features), out(e.z)];
   const first = embeddingsSent++ === 0;
   const set = probeSet(dataset);
   const names = dataset.classNames ?? Array.from({ length: dataset.classes }, (_, i) => `class ${i}`);
-  post({ type: 'embedding', step: e.step, encoder, projector, ...(first ? { labels: set.labels.slice(), classNames: [...names] } : {}) }, [encoder.points.buffer, projector.points.buffer]);
+  post({ type: 'embedding', step: e.step, features, z, ...(first ? { labels: set.labels.slice(), classNames: [...names] } : {}) }, [features.points.buffer, z.points.buffer]);
 }
 
 /** UMAP (umap.ts, loaded now) of the last rank step's probe features, with progress; a newer request or umap-cancel stops it. */
