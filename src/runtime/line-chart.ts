@@ -29,6 +29,8 @@ export interface Panel {
 }
 
 const [W, H] = [900, 400];
+/** Series of at most this many points are drawn with a dot at each. */
+const MAX_DOTTED = 30;
 
 /** Several charts stacked in one SVG, each its own nested <svg> (one per panel). */
 export function chartPanels(panels: Panel[]): string {
@@ -51,8 +53,11 @@ export function lineChart(title: string, yLabel: string, series: Series[], refer
   const py = (y: number) => top + (1 - (y - y0) / (y1 - y0)) * (h - top - bottom);
   const ticks = Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4);
   const lines = series.map((s, i) => {
-    const d = s.points.filter(([, y]) => Number.isFinite(y)).map(([x, y], j) => `${j ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
-    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`;
+    const finite = s.points.filter(([, y]) => Number.isFinite(y));
+    const d = finite.map(([x, y], j) => `${j ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
+    // A sparse series (a kNN every N steps, a short run's ranks) gets a dot per point: a single point is no line at all.
+    const dots = finite.length <= MAX_DOTTED ? finite.map(([x, y]) => `<circle cx="${px(x).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${COLORS[i % COLORS.length]}"/>`) : [];
+    return [`<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`, ...dots].join('');
   });
   const legend = series.map((s, i) =>
     `<g transform="translate(${w - right + 14},${top + 18 * i})"><line x1="0" y1="6" x2="22" y2="6" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/><text x="28" y="10" font-size="11">${escape(s.name)}</text></g>`);

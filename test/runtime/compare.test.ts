@@ -86,4 +86,13 @@ describe('chartPanels', () => {
     expect(svg.match(/>a&lt;b&gt;&amp;&quot;c&quot;\ufffd\ufffd\[2J\ufffd<\/text>/g)).toHaveLength(2);
     expect(svg).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
+
+  it('draws a sparse series with a dot at each point (a run\'s single kNN was an empty panel), a dense one as a line only', () => {
+    const svg = chartPanels([{ title: 'kNN top-1', yLabel: 'top-1', series: [{ name: 'a', points: [[20, 0.5]] }, { name: 'b', points: [[10, 0.4], [20, 0.6]] }] }]);
+    expect(svg.match(/<circle [^>]*fill="#1c7ed6"\/>/g)).toHaveLength(1);
+    expect(svg.match(/<circle [^>]*fill="#e8590c"\/>/g)).toHaveLength(2);
+    const dense = chartPanels([{ title: 'Loss', yLabel: 'loss', series: [{ name: 'a', points: Array.from({ length: 31 }, (_, i): [number, number] => [i + 1, 1 / (i + 1)]) }] }]);
+    expect(dense).not.toContain('<circle');
+    expect(dense.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+){30}"/g)).toHaveLength(1);
+  });
 });
