@@ -295,6 +295,16 @@ describe('the editor in Chromium', () => {
     await page.keyboard.press('Delete');
     await page.getByTestId('template-simsiam').click();
     await expect.poll(() => page.getByTestId('confirm-dialog').textContent()).toContain('Replace the current graph');
+    // a dialog: its action has the focus, Tab stays inside, Escape cancels (and deletes nothing on the canvas behind it)
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-ok');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-cancel');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-ok');
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('confirm-dialog').count()).toBe(0);
+    expect(await page.getByTestId('node').count()).toBe(JSON.parse(before).nodes.length - 1);
+    await page.getByTestId('template-simsiam').click();
     await page.getByTestId('confirm-cancel').click();
     expect(await page.getByTestId('node').count()).toBe(JSON.parse(before).nodes.length - 1);
     await page.evaluate((text) => {
