@@ -15,7 +15,7 @@ export default defineConfig({
   // Lazy-loaded dependencies, pre-bundled up front so that the dev server never reloads the page on first use.
   optimizeDeps: {
     include: [
-      'elkjs/lib/elk.bundled.js', 'uplot', 'umap-js',
+      'elkjs/lib/elk.bundled.js', 'uplot', 'umap-js', 'fflate',
       '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients',
       '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgl', '@tensorflow/tfjs-backend-webgpu',
     ],

@@ -102,9 +102,20 @@ describe('the run history (IndexedDB) and the Runs panel', () => {
     await context.close();
     await launch();
     expect(await rows(page)).toEqual(listed);
+
+    // both selected: the comparison view shows them, and names the removed stop-gradient
+    expect(await page.getByTestId('runs-compare').isDisabled()).toBe(true);
+    for (const box of await page.getByTestId('run-select').all()) await box.check();
+    await page.getByTestId('runs-compare').click();
+    await page.getByTestId('comparison').waitFor();
+    expect(await page.getByTestId('runs-panel').count()).toBe(0);
+    expect((await page.getByTestId('compare-legend-run').allTextContents()).map((t) => t.trim())).toEqual(['SimSiam #1', 'SimSiam without stop-gradient #1']);
+    expect((await page.getByTestId('compare-change').allTextContents()).join('\n')).toMatch(/stop-gradient/);
+    await page.getByTestId('compare-close').click();
   }, 900_000);
 
   it('renames inline (Enter keeps, Escape cancels; the name survives a reload) and deletes after asking', async () => {
+    await rows(page); // the panel, open again (Compare closed it)
     const row = page.getByTestId('run-row').nth(1);
     await row.getByTestId('run-name').click();
     await row.getByTestId('run-name-input').fill('never kept');

@@ -6,8 +6,7 @@
  * its entry (status, last good figures) with it; a closed tab keeps what was
  * written. Nothing here touches tensors.
  */
-import { defineStore } from 'pinia';
-import { computed, ref, toRaw, watch } from 'vue';
+import { computed, effectScope, reactive, ref, toRaw, watch } from 'vue';
 import { serializeGraph } from '../../graph';
 import type { MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
 import { fileStem } from '../download';
@@ -28,7 +27,12 @@ const lockName = (id: string) => `siamese-studio.run.${id}`;
 const terminal = (s: RunStatus): s is 'completed' | 'stopped' | 'failed' => s === 'completed' || s === 'stopped' || s === 'failed';
 const newId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
-export const useRuns = defineStore('runs', () => {
+/** The history, one per page; a reactive object, not a Pinia store: importing pinia here would split vue's chunks and grow the first load. */
+// Its own detached effect scope: created by the panel's setup, its watchers must outlive the panel.
+export const useRuns = () => (runs ??= effectScope(true).run(createRuns)!);
+let runs: ReturnType<typeof createRuns> | undefined;
+
+function createRuns() {
   const training = useTraining();
   const db: RunsDb = indexedRunsDb();
   /** Newest first. */
@@ -77,7 +81,7 @@ export const useRuns = defineStore('runs', () => {
     loaded.value = true;
     await refreshStorage();
   }
-  void load();
+  const loading = load();
 
   // ---- recording the run under way
   function collect() {
@@ -119,10 +123,12 @@ export const useRuns = defineStore('runs', () => {
     const doc = training.runDoc;
     if (!doc) return;
     const s = training.settings;
-    const same = list.value.filter((r) => r.method === doc.name).length;
+    const id = newId();
+    /** "SimSiam #3": numbered among the runs of the same method, once the history is read (this module may arrive with the run). */
+    const numbered = () => `${doc.name} #${list.value.filter((r) => r.method === doc.name && r.id !== id).length + 1}`;
     writer = new RunWriter(db, {
-      id: newId(),
-      name: `${doc.name} #${same + 1}`,
+      id,
+      name: numbered(),
       createdAt: new Date().toISOString(),
       updatedAt: Date.now(),
       doc: serializeGraph(doc),
@@ -134,9 +140,12 @@ export const useRuns = defineStore('runs', () => {
       source: 'browser',
     });
     written = { steps: 0, evals: 0 };
-    holdLock(writer.meta.id);
+    holdLock(id);
     startTimer();
     void flush();
+    void loading.then(() => {
+      if (writer?.meta.id === id && writer.meta.name !== numbered()) writer.meta = { ...writer.meta, name: numbered() };
+    });
   }
 
   /** A failed run continues from its checkpoint: the log drops what came after it, as the CLI's resume does. */
@@ -174,9 +183,19 @@ export const useRuns = defineStore('runs', () => {
   watch(() => [training.runNumber, training.status] as const, ([number, status], [number0, status0]) => {
     if (number !== number0) return begin();
     if (status === 'starting' && status0 === 'failed') return continued();
-    if (terminal(status)) return void finish(status, status === 'failed' ? training.message : status === 'stopped' ? training.message || undefined : undefined);
-    if (status === 'idle') return void finish('stopped', 'the graph was replaced during the run');
+    ended(status);
   });
+  /** The run ended (idle: training.discard() forgot it, its graph replaced): its status and why. */
+  function ended(status: RunStatus) {
+    if (terminal(status)) void finish(status, status === 'completed' ? undefined : training.message || undefined);
+    else if (status === 'idle') void finish('stopped', 'the graph was replaced during the run');
+  }
+
+  // Loaded by the first run's start (App.vue): that run is recorded from its first step.
+  if (training.runNumber > 0 && training.runDoc) {
+    begin();
+    ended(training.status); // a run that ended before this module arrived
+  }
 
   // Evaluate: the probe's result belongs to the run it evaluated (the last one).
   watch(() => training.probe, (p) => {
@@ -203,7 +222,7 @@ export const useRuns = defineStore('runs', () => {
     }
   }
 
-  return {
+  return reactive({
     list, loaded, selected, problem, storage, keepWeights,
     /** The run under way (its entry is being written). */
     liveId: computed(() => (training.active ? writer?.meta.id : undefined)),
@@ -258,5 +277,5 @@ export const useRuns = defineStore('runs', () => {
       const ids = list.value.filter((r) => selected.value.includes(r.id)).reverse().map((r) => r.id);
       return Promise.all(ids.map(async (id) => toComparison(await run(id))));
     },
-  };
-});
+  });
+}
