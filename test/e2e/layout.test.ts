@@ -92,6 +92,18 @@ describe('the editor while a run is live', () => {
     expectLegible(m, dock);
     expect(await page.getByTestId('problems').textContent()).toContain('No problems');
     expect(await page.getByTestId('dock-title').textContent()).toBe('Run of “BYOL”');
+    // With the inspector back beside it, the dock's header keeps its buttons inside the dock (they were drawn over the inspector).
+    await page.getByTestId('inspector-unfold').click();
+    await expect.poll(async () => (await page.getByTestId('dock').boundingBox())!.width).toBeLessThan(dock.width - 100);
+    const narrow = (await page.getByTestId('dock').boundingBox())!;
+    const buttons = await page.locator('.dock-head button').evaluateAll((bs) => bs.map((b) => ({ id: b.getAttribute('data-testid') ?? b.textContent, right: b.getBoundingClientRect().right, width: b.getBoundingClientRect().width })));
+    expect(buttons.length).toBeGreaterThanOrEqual(7);
+    for (const b of buttons) {
+      expect(b.width, `${b.id}: drawn`).toBeGreaterThan(10);
+      expect(b.right, `${b.id}: inside the dock`).toBeLessThanOrEqual(narrow.x + narrow.width + 0.5);
+    }
+    await page.getByTestId('inspector-fold').click();
+    await expect.poll(async () => (await page.getByTestId('dock').boundingBox())!.width).toBe(dock.width);
 
     // Resize: dragging its top edge up by 80 px makes the dock 80 px taller and the charts taller with it.
     const handle = (await page.getByTestId('dock-resize').boundingBox())!;
@@ -122,6 +134,7 @@ describe('the editor while a run is live', () => {
     const { page } = studio;
     await page.setViewportSize({ width: 1600, height: 1000 });
     await loadTemplate(page, 'simsiam');
+    if (await page.getByTestId('inspector-unfold').count()) await page.getByTestId('inspector-unfold').click(); // folded by the first test's user
     // The document's evaluation sizes, in the Training panel (nothing selected): 1,500 queries, a bank of 500.
     for (const [name, value] of [['evaluation.querySize', '1500'], ['evaluation.bankSize', '500']]) {
       await page.getByTestId(`param-${name}`).fill(value);
