@@ -79,6 +79,8 @@ describe('a kept run as a run folder', () => {
     await expect(readRunFolder(replaced('run.json', '{"format":"other"}'), 'my-run')).rejects.toThrow(/^my-run\/run\.json: its format is not "siamese-studio\.run"/);
     await expect(readRunFolder(replaced('run.json', '{nope'), 'my-run')).rejects.toThrow(/^my-run\/run\.json: not JSON/);
     await expect(readRunFolder(without('graph.json'), 'my-run')).rejects.toThrow(/^my-run: no graph\.json/);
+    // a run without its log has nothing to show or compare (it was kept as a 0-step run 'cut short')
+    await expect(readRunFolder(without('metrics.jsonl'), 'my-run')).rejects.toThrow(/^my-run: no metrics\.jsonl — /);
     await expect(readRunFolder(replaced('graph.json', '{"format":"siamese-studio.graph","version":1}'), 'my-run')).rejects.toThrow(/^my-run\/graph\.json: /);
     await expect(readRunFolder(replaced('metrics.jsonl', '{"step":1}\n[1,2]\n{"step":2}\n'), 'my-run')).rejects.toThrow(/^my-run\/metrics\.jsonl: line 2 is not a JSON object$/);
     await expect(readRunFolder(replaced('run.json', '{"format":"siamese-studio.run","settings":{"steps":-1}}'), 'my-run')).rejects.toThrow(/^my-run\/run\.json: settings: /);

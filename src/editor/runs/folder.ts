@@ -64,7 +64,7 @@ export async function readRunFolder(files: FolderFiles, folder: string, now = ne
   const doc = parsed.doc;
   const settings = TrainingSchema.safeParse({ ...doc.training, ...(isObject(runJson.settings) ? runJson.settings : {}) });
   if (!settings.success) throw new RunFolderError(`${folder}/${RUN_FILES.run}: settings: ${settings.error.issues[0]?.message}`);
-  const records = metricsRecords((await read(files, folder, 'metrics', false)) ?? '', folder);
+  const records = metricsRecords((await read(files, folder, 'metrics', true))!, folder);
   const encoder = files.get(RUN_FILES.encoder);
   const weights = encoder === undefined ? undefined : encoder instanceof Uint8Array ? encoder : new Uint8Array(await encoder.arrayBuffer());
   const done = records.findLast((r) => r.done) as DoneRecord | undefined;
