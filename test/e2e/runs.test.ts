@@ -103,9 +103,21 @@ describe('the run history (IndexedDB) and the Runs panel', () => {
     await launch();
     expect(await rows(page)).toEqual(listed);
 
-    // both selected: the comparison view shows them, and names the removed stop-gradient
+    // one selected: View shows that kept run's own curves (its dashboard is gone after the restart)
     expect(await page.getByTestId('runs-compare').isDisabled()).toBe(true);
+    await page.getByTestId('run-select').first().check();
+    expect(await page.getByTestId('runs-compare').textContent()).toBe('View');
+    await page.getByTestId('runs-compare').click();
+    await page.getByTestId('comparison').waitFor();
+    expect((await page.getByTestId('compare-legend-run').allTextContents()).map((t) => t.trim())).toHaveLength(1);
+    await expect.poll(() => page.getByTestId('compare-chart-loss').getAttribute('data-points')).toBe('20');
+    expect(await page.getByTestId('compare-differences').count()).toBe(0);
+    await page.getByTestId('compare-close').click();
+    await rows(page); // the panel, open again (View closed it)
+
+    // both selected: the comparison view shows them, and names the removed stop-gradient
     for (const box of await page.getByTestId('run-select').all()) await box.check();
+    expect(await page.getByTestId('runs-compare').textContent()).toBe('Compare');
     await page.getByTestId('runs-compare').click();
     await page.getByTestId('comparison').waitFor();
     expect(await page.getByTestId('runs-panel').count()).toBe(0);

@@ -9,9 +9,9 @@ import type { RunForComparison } from '../../runtime/compare/runs';
 /** The runs the comparison view shows (undefined: it is closed), each with a name of its own. */
 export const shownComparison = shallowRef<RunForComparison[]>();
 
-/** Opens the comparison of two or more runs, in the given order (each is compared with the first). */
+/** Opens the comparison of runs, in the given order (each is compared with the first); of one run, its curves and figures alone. */
 export function openComparison(runs: RunForComparison[]): void {
-  if (runs.length < 2) throw new Error(`a comparison needs two or more runs, got ${runs.length}`);
+  if (runs.length < 1) throw new Error('nothing to show: no run given');
   shownComparison.value = distinctNames(runs);
 }
 
