@@ -102,6 +102,14 @@ describe('the editor while a run is live', () => {
       expect(b.width, `${b.id}: drawn`).toBeGreaterThan(10);
       expect(b.right, `${b.id}: inside the dock`).toBeLessThanOrEqual(narrow.x + narrow.width + 0.5);
     }
+    // and with the palette open too (its default): the dock at its narrowest
+    await page.getByTestId('palette-unfold').click();
+    await expect.poll(async () => (await page.getByTestId('dock').boundingBox())!.width).toBeLessThan(narrow.width - 100);
+    const narrowest = (await page.getByTestId('dock').boundingBox())!;
+    for (const b of await page.locator('.dock-head button').evaluateAll((bs) => bs.map((e) => ({ id: e.getAttribute('data-testid') ?? e.textContent, right: e.getBoundingClientRect().right })))) {
+      expect(b.right, `${b.id}: inside the dock with both side panels open`).toBeLessThanOrEqual(narrowest.x + narrowest.width + 0.5);
+    }
+    await page.getByTestId('palette-fold').click();
     await page.getByTestId('inspector-fold').click();
     await expect.poll(async () => (await page.getByTestId('dock').boundingBox())!.width).toBe(dock.width);
 
