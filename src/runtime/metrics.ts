@@ -126,8 +126,13 @@ const diagonalNorm = (a: Float64Array, n: number) => {
 
 /** RankMe of the rows of z [B, d]. */
 export async function effectiveRank(z: tf.Tensor): Promise<number> {
-  const { matrix, n } = covariance(await z.data(), z.shape[0], z.shape[1]!);
-  return effectiveRankFromEigenvalues(symmetricEigenvalues(matrix, n));
+  return rankWithCovariance(await z.data(), z.shape[0], z.shape[1]!).rank;
+}
+
+/** RankMe of rows × cols values, with the covariance it came from (the embedding view's PCA reuses it). */
+export function rankWithCovariance(z: ArrayLike<number>, rows: number, cols: number): { rank: number; cov: { matrix: Float64Array; n: number } } {
+  const cov = covariance(z, rows, cols);
+  return { rank: effectiveRankFromEigenvalues(symmetricEigenvalues(cov.matrix, cov.n)), cov };
 }
 
 export { isCollapsed } from './collapse';

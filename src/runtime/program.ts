@@ -13,7 +13,7 @@ import { head, type Dataset } from './data/dataset';
 import { BatchSampler, gatherImages } from './data/sampler';
 import { knnPredict, top1 } from './knn';
 import { pca2, type Pca2 } from './embedding';
-import { collapseStd, covariance, effectiveRankFromEigenvalues, symmetricEigenvalues } from './metrics';
+import { collapseStd, rankWithCovariance } from './metrics';
 import { copyModule, emaUpdate, VariableStore, type ModuleVariables } from './modules';
 import { Optimizer, type TrainableParam } from './optim';
 import { isEmaTarget, pickMonitors, probePath, type Monitors } from './monitor';
@@ -372,8 +372,8 @@ export class TrainingProgram {
       const [projector, encoder] = await Promise.all([z, features].map(async (t) => {
         const [rows, cols] = t.shape;
         const data = (await t.data()) as Float32Array;
-        const cov = covariance(data, rows, cols);
-        return { rank: effectiveRankFromEigenvalues(symmetricEigenvalues(cov.matrix, cov.n)), space: { data, dim: cols, pca: pca2(data, rows, cols, cov) } };
+        const { rank, cov } = rankWithCovariance(data, rows, cols);
+        return { rank, space: { data, dim: cols, pca: pca2(data, rows, cols, cov) } };
       }));
       this.embedding = { step: this.completed, z: projector.space, features: encoder.space };
       return { effRank: projector.rank, encoderEffRank: encoder.rank };
