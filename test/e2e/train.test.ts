@@ -127,7 +127,7 @@ describe('training from the editor (wasm)', () => {
     expect(model.format).toBe('layers-model');
     expect(model.weightsManifest[0].paths).toEqual(['weights.bin']);
     expect(get('weights.bin').length).toBe(4 * model.weightsManifest[0].weights.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0));
-    const csv = get('metrics.csv').toString().trim().split('\n');
+    const csv = get('metrics.csv').toString().trim().split('\r\n'); // RFC 4180, as every CSV the app writes
     expect(csv[0]).toBe('step,loss,collapseStd,stdReference,effRank,encoderEffRank,lr,tau,imagesPerSec,knnTop1');
     expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([1, 2, 3]);
     expect(csv.slice(1).every((l) => Number.isFinite(Number(l.split(',')[1])))).toBe(true);

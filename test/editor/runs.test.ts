@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseGraph, serializeGraph } from '../../src/graph';
-import type { MetricsRecord } from '../../src/runtime/compare/runs';
+import { loggedFigures, type MetricsRecord } from '../../src/runtime/compare/runs';
 import type { RunsDb } from '../../src/editor/runs/db';
 import { readRunFolder, runFolderFiles, type FolderFiles } from '../../src/editor/runs/folder';
-import { assembleRecords, lastFigures, toComparison, type KeptRun, type RunMeta } from '../../src/editor/runs/record';
+import { assembleRecords, toComparison, type KeptRun, type RunMeta } from '../../src/editor/runs/record';
 import { RunWriter } from '../../src/editor/runs/writer';
 import { cli, root } from '../helpers/cli';
 
@@ -27,7 +27,7 @@ function keptRun(template: string, records: MetricsRecord[], over: Partial<KeptR
   return {
     id: 'r1', name: `${template} #1`, createdAt: '2026-12-01T10:00:00.000Z', updatedAt: 0, doc, method: parseGraph(doc).ok ? JSON.parse(doc).name : '',
     settings: { steps: 3, batchSize: 8, seed: 7 }, backend: { name: 'wasm', threads: 2 }, data: 'the embedded set', status: 'completed',
-    done: { done: true, steps: 3, ...lastFigures(records) }, source: 'browser', records, ...over,
+    done: { done: true, steps: 3, ...loggedFigures(records) }, source: 'browser', records, ...over,
   };
 }
 const asFolder = (run: KeptRun, weights?: Uint8Array): FolderFiles => new Map(runFolderFiles(run, weights).map((f) => [f.name, f.bytes]));
@@ -105,9 +105,9 @@ describe('the log and its figures', () => {
   });
 
   it('last good figures: the last step\'s loss and std, the last rank and kNN, the verdict on them', () => {
-    const f = lastFigures([step(1, { effRank: 400 }), { step: 1, knnTop1: 0.5 }, step(2, { collapseStd: 0.0001 }), step(3, { collapseStd: 0.0001, loss: 0.25 })]);
+    const f = loggedFigures([step(1, { effRank: 400 }), { step: 1, knnTop1: 0.5 }, step(2, { collapseStd: 0.0001 }), step(3, { collapseStd: 0.0001, loss: 0.25 })]);
     expect(f).toEqual({ steps: 3, loss: 0.25, collapseStd: 0.0001, stdReference: 1 / Math.sqrt(2048), effRank: 400, dim: 2048, knnTop1: 0.5, collapsed: true });
-    expect(lastFigures([])).toEqual({});
+    expect(loggedFigures([])).toEqual({});
   });
 
   it('toComparison: the document with the run\'s steps, batch and seed', () => {

@@ -21,11 +21,14 @@ export function csvCell(v: Cell): string {
 
 const line = (cells: Cell[]) => cells.map(csvCell).join(',');
 
+/** A CSV file: the header, then a line per row, CRLF-terminated (RFC 4180). */
+export const csvText = (header: readonly string[], rows: Cell[][]) => [line([...header]), ...rows.map(line)].join('\r\n') + '\r\n';
+
 const FIGURES = ['run', 'method', 'steps', 'loss', 'collapseStd', 'stdReference', 'effRank', 'dim', 'knnTop1', 'probeTop1', 'collapsed'] as const satisfies readonly (keyof FinalFigures)[];
 
 /** The table of final figures: a header, then a row per run. */
 export function figuresCsv(figures: FinalFigures[]): string {
-  return [line([...FIGURES]), ...figures.map((f) => line(FIGURES.map((k) => f[k])))].join('\r\n') + '\r\n';
+  return csvText(FIGURES, figures.map((f) => FIGURES.map((k) => f[k])));
 }
 
 const METRICS = ['loss', 'collapseStd', 'stdReference', 'effRank', 'dim', 'knnTop1'] as const satisfies readonly (keyof MetricsRecord)[];
@@ -38,7 +41,7 @@ export function metricsCsv(runs: RunForComparison[]): string {
       if (r.done || typeof r.step !== 'number') continue;
       byStep.set(r.step, { ...byStep.get(r.step), ...r });
     }
-    return [...byStep.entries()].sort(([a], [b]) => a - b).map(([step, r]) => line([run.name, step, ...METRICS.map((k) => r[k])]));
+    return [...byStep.entries()].sort(([a], [b]) => a - b).map(([step, r]): Cell[] => [run.name, step, ...METRICS.map((k) => r[k])]);
   });
-  return [line(['run', 'step', ...METRICS]), ...rows].join('\r\n') + '\r\n';
+  return csvText(['run', 'step', ...METRICS], rows);
 }

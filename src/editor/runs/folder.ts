@@ -5,9 +5,9 @@
  * with one line naming the file; it never touches the history itself.
  */
 import { parseGraph, serializeGraph, TrainingSchema } from '../../graph';
-import type { MetricsRecord } from '../../runtime/compare/runs';
+import { loggedFigures, type MetricsRecord } from '../../runtime/compare/runs';
 import type { FileOut } from '../../runtime/worker/protocol';
-import { lastFigures, logOf, type DoneRecord, type KeptRun, type KeptStatus } from './record';
+import { logOf, type DoneRecord, type KeptRun, type KeptStatus } from './record';
 
 const RUN_FORMAT = 'siamese-studio.run';
 export const RUN_FILES = { run: 'run.json', graph: 'graph.json', metrics: 'metrics.jsonl', encoder: 'encoder.safetensors' } as const;
@@ -69,7 +69,7 @@ export async function readRunFolder(files: FolderFiles, folder: string, now = ne
   const weights = encoder === undefined ? undefined : encoder instanceof Uint8Array ? encoder : new Uint8Array(await encoder.arrayBuffer());
   const done = records.findLast((r) => r.done) as DoneRecord | undefined;
   const logged = records.filter((r) => !r.done);
-  const figures = lastFigures(logged);
+  const figures = loggedFigures(logged);
   const { status, reason } = statusOf(done);
   const name = typeof runJson.name === 'string' && runJson.name.trim() ? runJson.name : folder;
   return {

@@ -7,7 +7,6 @@
  */
 import { parseGraph, TrainingSchema, type GraphDoc } from '../../graph';
 import type { MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
-import { isCollapsed } from '../../runtime/collapse';
 import type { StepMetrics } from '../../runtime/program';
 
 export type KeptStatus = 'running' | 'completed' | 'stopped' | 'failed';
@@ -93,26 +92,3 @@ export function toComparison(run: KeptRun): RunForComparison {
   return { name: run.name, doc, training: TrainingSchema.parse({ ...doc.training, steps, batchSize, seed }), records: logOf(run) };
 }
 
-
-/**
- * The final figures a log holds without its done record: the last step's
- * loss and std, the last measured rank and kNN, and the collapse verdict on
- * them (the rule of runtime/collapse.ts). A failed run's are its last good ones.
- */
-export function lastFigures(records: MetricsRecord[]): Omit<DoneRecord, 'done' | 'steps'> & { steps?: number } {
-  const lastOf = <K extends keyof MetricsRecord>(key: K) => records.findLast((r) => !r.done && r[key] !== undefined)?.[key];
-  const step = records.findLast((r) => !r.done && typeof r.step === 'number' && r.loss !== undefined);
-  if (!step) return {};
-  const dim = step.dim ?? (step.stdReference ? Math.round(1 / step.stdReference ** 2) : undefined);
-  const effRank = lastOf('effRank') as number | undefined;
-  return {
-    steps: step.step,
-    loss: step.loss,
-    collapseStd: step.collapseStd,
-    stdReference: step.stdReference,
-    effRank,
-    dim,
-    knnTop1: lastOf('knnTop1') as number | undefined,
-    collapsed: step.collapseStd !== undefined && dim !== undefined ? isCollapsed(step.collapseStd, effRank, dim) : undefined,
-  };
-}

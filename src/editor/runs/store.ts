@@ -8,12 +8,12 @@
  */
 import { computed, effectScope, reactive, ref, toRaw, watch } from 'vue';
 import { serializeGraph } from '../../graph';
-import type { MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
+import { loggedFigures, type MetricsRecord, type RunForComparison } from '../../runtime/compare/runs';
 import { fileStem } from '../download';
 import { useTraining, type RunStatus } from '../stores/training';
 import { indexedRunsDb, type RunsDb } from './db';
 import type { FolderFiles } from './folder';
-import { assembleRecords, lastFigures, stepRecord, toComparison, type KeptRun, type KeptStatus, type RunMeta } from './record';
+import { assembleRecords, stepRecord, toComparison, type KeptRun, type KeptStatus, type RunMeta } from './record';
 import { isQuotaError, RunWriter } from './writer';
 
 export { toComparison };
@@ -92,7 +92,7 @@ function createRuns() {
     // the CLI's order: a step, then its evaluation
     writer.append([...steps, ...evals].sort((a, b) => (a.step ?? 0) - (b.step ?? 0) || Number(a.knnTop1 !== undefined) - Number(b.knnTop1 !== undefined)));
     const b = training.backend;
-    const figures = lastFigures(writer.records);
+    const figures = loggedFigures(writer.records);
     writer.meta = {
       ...writer.meta,
       backend: b && { name: b.name, reason: b.reason, threads: b.threads },

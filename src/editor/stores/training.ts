@@ -10,10 +10,11 @@ import { serializeGraph, trainedKey, type GraphDoc } from '../../graph';
 import type { NodeStateFigure, StepMetrics } from '../../runtime/program';
 import { isCollapsed } from '../../runtime/collapse';
 import type { CheckpointFiles } from '../../runtime/checkpoint';
-import type { BackendChoice } from '../../runtime/tf/backends';
+import { rememberedBackendChoice } from '../backend-choice';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
 import { useDocumentStore } from './document';
 import { useEmbedding } from './embedding';
+import { csvText } from '../compare/csv';
 
 /** "Try it": a short run at a small batch, whatever the document says (the document keeps its own values). */
 export const QUICK_RUN = { steps: 30, batchSize: 32 } as const;
@@ -28,7 +29,8 @@ export type ProbeState =
 
 export const useTraining = defineStore('training', () => {
   const documentStore = useDocumentStore();
-  const backendChoice = ref<BackendChoice>('auto');
+  /** Remembered across reloads; Train waits while a remembered one is tried (backendChecking). */
+  const { choice: backendChoice, checking: backendChecking } = rememberedBackendChoice();
   const quickRun = ref(false);
   /** What a run started now would use: the document's settings, or the quick run's steps and batch. */
   const next = (): RunSettings => {
@@ -187,7 +189,7 @@ export const useTraining = defineStore('training', () => {
     data, dataLabel, dataInfo, preview,
     /** Uses the user's data from now on (undefined: the embedded set). */
     useData(input: DataInput | undefined, label: string) { data.value = input; dataLabel.value = label; },
-    settings, backendChoice, quickRun, evaluating, probe, runDoc, runNumber, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stateFigures, stale, active, last, etaSeconds,
+    settings, backendChoice, backendChecking, quickRun, evaluating, probe, runDoc, runNumber, status, message, backend, steps, evals, totalSteps, runBatch, checkpoint, deviceLost, continueFrom, numTensors, stateFigures, stale, active, last, etaSeconds,
     start,
     /** A message to the run's worker (the embedding view's UMAP). */
     toWorker: send,
@@ -235,8 +237,7 @@ export const useTraining = defineStore('training', () => {
     csv(): string {
       const knn = new Map(evals.value.map((e) => [e.step, e.knnTop1]));
       const cols = ['step', 'loss', 'collapseStd', 'stdReference', 'effRank', 'encoderEffRank', 'lr', 'tau', 'imagesPerSec'] as const;
-      const cell = (v: number | undefined) => (v === undefined ? '' : String(v));
-      return [[...cols, 'knnTop1'].join(','), ...steps.value.map((s) => [...cols.map((c) => cell(s[c])), cell(knn.get(s.step))].join(','))].join('\n') + '\n';
+      return csvText([...cols, 'knnTop1'], steps.value.map((s) => [...cols.map((c) => s[c]), knn.get(s.step)]));
     },
     /** The run report: the document as trained, the settings, the backend and the final metrics. */
     report(): string {

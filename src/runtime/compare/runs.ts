@@ -64,29 +64,48 @@ export function compareRuns(runs: RunForComparison[]): Comparison {
   };
 }
 
-const last = <T>(xs: T[], pick: (x: T) => number | undefined): number | undefined => {
-  for (let i = xs.length - 1; i >= 0; i--) {
-    const v = pick(xs[i]);
-    if (typeof v === 'number') return v;
-  }
-  return undefined;
-};
+/** The figures of a log's step records, each metric's last measured value (a failed run's last good ones). */
+type LoggedFigures = Pick<MetricsRecord, 'loss' | 'collapseStd' | 'stdReference' | 'effRank' | 'dim' | 'knnTop1' | 'collapsed'> & { steps?: number };
 
-/** The done record's figures, else (a run stopped without one) the last of each metric logged. */
+/**
+ * The final figures a log holds without its done record: the last step's
+ * number, each metric's last logged value, d (from 1/√d where the step
+ * records carry only the reference) and the collapse verdict on them (the
+ * rule of runtime/collapse.ts). Empty for a log without a step.
+ */
+export function loggedFigures(records: MetricsRecord[]): LoggedFigures {
+  const steps = records.filter((r) => !r.done && typeof r.step === 'number');
+  const lastOf = <K extends keyof LoggedFigures & keyof MetricsRecord>(key: K) => steps.findLast((r) => typeof r[key] === 'number')?.[key] as number | undefined;
+  const lastStep = steps.findLast((r) => r.loss !== undefined);
+  if (!lastStep) return {};
+  const f: LoggedFigures = {
+    steps: lastStep.step,
+    loss: lastOf('loss'),
+    collapseStd: lastOf('collapseStd'),
+    stdReference: lastOf('stdReference'),
+    effRank: lastOf('effRank'),
+    dim: lastOf('dim') ?? dimOf(lastOf('stdReference')),
+    knnTop1: lastOf('knnTop1'),
+  };
+  f.collapsed = f.collapseStd !== undefined && f.dim !== undefined ? isCollapsed(f.collapseStd, f.effRank, f.dim) : undefined;
+  return f;
+}
+
+/** The done record's figures, else (a run stopped without one) the log's (loggedFigures). */
 export function finalFigures(run: RunForComparison): FinalFigures {
   const done = run.records.findLast((r) => r.done) ?? {};
-  const steps = run.records.filter((r) => r.loss !== undefined && typeof r.step === 'number');
-  const pick = (key: 'loss' | 'collapseStd' | 'stdReference' | 'effRank' | 'dim') => done[key] ?? last(steps, (r) => r[key]);
+  const logged = loggedFigures(run.records);
+  const pick = (key: 'loss' | 'collapseStd' | 'stdReference' | 'effRank' | 'dim') => done[key] ?? logged[key];
   const f: FinalFigures = {
     run: run.name,
     method: run.doc.name,
-    steps: done.steps ?? last(steps, (r) => r.step) ?? 0,
+    steps: done.steps ?? logged.steps ?? 0,
     loss: pick('loss'),
     collapseStd: pick('collapseStd'),
     stdReference: pick('stdReference'),
     effRank: pick('effRank'),
     dim: pick('dim') ?? dimOf(pick('stdReference')),
-    knnTop1: last(run.records, (r) => r.knnTop1),
+    knnTop1: done.knnTop1 ?? logged.knnTop1,
     probeTop1: done.probeTop1,
   };
   f.collapsed = done.collapsed ?? (f.collapseStd !== undefined && f.dim !== undefined ? isCollapsed(f.collapseStd, f.effRank, f.dim) : undefined);
