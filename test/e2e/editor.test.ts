@@ -295,12 +295,22 @@ describe('the editor in Chromium', () => {
     await page.keyboard.press('Delete');
     await page.getByTestId('template-simsiam').click();
     await expect.poll(() => page.getByTestId('confirm-dialog').textContent()).toContain('Replace the current graph');
-    // a dialog: its action has the focus, Tab stays inside, Escape cancels (and deletes nothing on the canvas behind it)
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-ok');
+    // a dialog: Cancel (the safe choice) has the focus, so a stray Enter replaces nothing
+    const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+    await expect.poll(focused).toBe('confirm-cancel');
+    await page.keyboard.press('Enter');
+    expect(await page.getByTestId('confirm-dialog').count()).toBe(0);
+    expect(await page.getByTestId('node').count()).toBe(JSON.parse(before).nodes.length - 1);
+    expect(await page.getByTestId('doc-name').textContent()).not.toBe('SimSiam');
+    // Tab stays inside (Shift+Tab too), Escape cancels (and deletes nothing on the canvas behind it)
+    await page.getByTestId('template-simsiam').click();
+    await expect.poll(focused).toBe('confirm-cancel');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-cancel');
+    expect(await focused()).toBe('confirm-ok');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('confirm-ok');
+    expect(await focused()).toBe('confirm-cancel');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('confirm-ok');
     await page.keyboard.press('Escape');
     expect(await page.getByTestId('confirm-dialog').count()).toBe(0);
     expect(await page.getByTestId('node').count()).toBe(JSON.parse(before).nodes.length - 1);
