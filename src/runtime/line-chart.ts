@@ -26,6 +26,33 @@ export interface Panel {
   yLabel: string;
   series: Series[];
   reference?: { y: number; label: string };
+  /** The values are fractions, labelled as per cent on the axis (0.72 → "72 %"). */
+  percent?: boolean;
+}
+
+/**
+ * A "nice" tick spacing for [lo, hi]: 1, 2 or 5 times a power of ten, giving
+ * about `count` intervals; `minStep` bounds it from below (1 for steps).
+ */
+export function niceStep(lo: number, hi: number, count = 4, minStep = 0): number {
+  const raw = Math.max((hi - lo) / count, minStep, Number.MIN_VALUE);
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  return Math.max([1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!, minStep);
+}
+
+/** The decimals a tick spacing needs: 0.05 → 2, 5 → 0. */
+export const stepDecimals = (step: number) => Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+
+/** The multiples of `step` in [lo, hi], each k·step rounded to the spacing's decimals (no 0.30000000000000004 accumulates). */
+export function ticksOf(lo: number, hi: number, step: number): number[] {
+  const [k0, k1] = [Math.ceil(lo / step - 1e-9), Math.floor(hi / step + 1e-9)];
+  return Array.from({ length: Math.max(0, k1 - k0 + 1) }, (_, i) => Number(((k0 + i) * step).toFixed(stepDecimals(step))));
+}
+
+/** A tick's label with the decimals its spacing needs (never "-0"); as per cent where the values are fractions. */
+export function tickLabel(t: number, step: number, percent = false): string {
+  const shown = percent ? (100 * t).toFixed(stepDecimals(100 * step)) : t.toFixed(stepDecimals(step));
+  return `${/^-0(\.0*)?$/.test(shown) ? shown.slice(1) : shown}${percent ? ' %' : ''}`;
 }
 
 const [W, H] = [900, 400];
@@ -34,24 +61,27 @@ const MAX_DOTTED = 30;
 
 /** Several charts stacked in one SVG, each its own nested <svg> (one per panel). */
 export function chartPanels(panels: Panel[]): string {
-  const inner = panels.map((p, i) => lineChart(p.title, p.yLabel, p.series, p.reference).replace('<svg ', `<svg x="0" y="${H * i}" `).trimEnd());
+  const inner = panels.map((p, i) => lineChart(p.title, p.yLabel, p.series, p.reference, p.percent).replace('<svg ', `<svg x="0" y="${H * i}" `).trimEnd());
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H * panels.length}" viewBox="0 0 ${W} ${H * panels.length}">
 ${inner.join('\n')}
 </svg>
 `;
 }
 
-export function lineChart(title: string, yLabel: string, series: Series[], reference?: { y: number; label: string }): string {
+export function lineChart(title: string, yLabel: string, series: Series[], reference?: { y: number; label: string }, percent = false): string {
   const [w, h, left, right, top, bottom] = [W, H, 60, 330, 36, 44];
   const all = series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   const xs = all.map(([x]) => x);
   const ys = [...all.map(([, y]) => y), ...(reference ? [reference.y] : [])];
   const [x0, x1] = [Math.min(...xs, 0), Math.max(...xs, 1)];
   let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
-  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  if (y0 === y1) [y0, y1] = [y0 - (Math.abs(y0) || 1) / 10, y1 + (Math.abs(y1) || 1) / 10];
+  // y widened to whole ticks (the first and last on the frame); x ends at the last step
+  const yStep = niceStep(y0, y1);
+  [y0, y1] = [Math.floor(y0 / yStep + 1e-9) * yStep, Math.ceil(y1 / yStep - 1e-9) * yStep];
+  const xStep = niceStep(x0, x1, 4, 1);
   const px = (x: number) => left + ((x - x0) / (x1 - x0 || 1)) * (w - left - right);
   const py = (y: number) => top + (1 - (y - y0) / (y1 - y0)) * (h - top - bottom);
-  const ticks = Array.from({ length: 5 }, (_, i) => y0 + ((y1 - y0) * i) / 4);
   const lines = series.map((s, i) => {
     const finite = s.points.filter(([, y]) => Number.isFinite(y));
     const d = finite.map(([x, y], j) => `${j ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`).join(' ');
@@ -64,9 +94,9 @@ export function lineChart(title: string, yLabel: string, series: Series[], refer
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif">
 <rect width="${w}" height="${h}" fill="white"/>
 <text x="${left}" y="22" font-size="15" font-weight="bold">${escape(title)}</text>
-${ticks.map((t) => `<line x1="${left}" x2="${w - right}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e9ecef"/><text x="${left - 6}" y="${(py(t) + 4).toFixed(1)}" font-size="10" text-anchor="end">${t.toPrecision(3)}</text>`).join('\n')}
+${ticksOf(y0, y1, yStep).map((t) => `<line x1="${left}" x2="${w - right}" y1="${py(t).toFixed(1)}" y2="${py(t).toFixed(1)}" stroke="#e9ecef"/><text x="${left - 6}" y="${(py(t) + 4).toFixed(1)}" font-size="10" text-anchor="end">${tickLabel(t, yStep, percent)}</text>`).join('\n')}
 <line x1="${left}" x2="${w - right}" y1="${h - bottom}" y2="${h - bottom}" stroke="#868e96"/>
-${Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4).map((t) => `<text x="${px(t).toFixed(1)}" y="${h - bottom + 14}" font-size="10" text-anchor="middle">${Math.round(t)}</text>`).join('\n')}
+${ticksOf(x0, x1, xStep).map((t) => `<text x="${px(t).toFixed(1)}" y="${h - bottom + 14}" font-size="10" text-anchor="middle">${tickLabel(t, xStep)}</text>`).join('\n')}
 <text x="${(left + w - right) / 2}" y="${h - 8}" font-size="11" text-anchor="middle">step</text>
 <text x="14" y="${(top + h - bottom) / 2}" font-size="11" transform="rotate(-90 14 ${(top + h - bottom) / 2})" text-anchor="middle">${escape(yLabel)}</text>
 ${reference ? `<line x1="${left}" x2="${w - right}" y1="${py(reference.y).toFixed(1)}" y2="${py(reference.y).toFixed(1)}" stroke="#868e96" stroke-dasharray="2 3"/><text x="${w - right - 4}" y="${(py(reference.y) - 4).toFixed(1)}" font-size="10" text-anchor="end">${escape(reference.label)}</text>` : ''}

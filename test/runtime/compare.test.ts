@@ -96,3 +96,30 @@ describe('chartPanels', () => {
     expect(dense.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+){30}"/g)).toHaveLength(1);
   });
 });
+
+describe('the SVG panels\' axes', () => {
+  /** A panel's tick labels as drawn: the y axis's (right-aligned at its left edge), then the x axis's (under the plot). */
+  const labels = (svg: string) => ({
+    y: [...svg.matchAll(/<text x="54" y="[\d.]+" font-size="10" text-anchor="end">([^<]*)<\/text>/g)].map((m) => m[1]),
+    x: [...svg.matchAll(/<text x="[\d.]+" y="370" font-size="10" text-anchor="middle">([^<]*)<\/text>/g)].map((m) => m[1]),
+  });
+
+  it('"nice" ticks (1-2-5 spacing) labelled to their spacing; the x axis ends at the last step', () => {
+    const loss = Array.from({ length: 20 }, (_, i): [number, number] => [i + 1, 0.71 - (0.58 * i) / 19]);
+    const svg = chartPanels([{ title: 'Loss', yLabel: 'loss', series: [{ name: 'a', points: loss }] }]);
+    expect(labels(svg)).toEqual({ y: ['0.0', '0.2', '0.4', '0.6', '0.8'], x: ['0', '5', '10', '15', '20'] });
+    // 0.1 apart, over a range whose quarters are not round: 0.1·3 is 0.30000000000000004 in floats
+    const fine = chartPanels([{ title: 'Std', yLabel: 'std', series: [{ name: 'a', points: [[1, 0.1], [7, 0.43]] }] }]);
+    expect(labels(fine)).toEqual({ y: ['0.1', '0.2', '0.3', '0.4', '0.5'], x: ['0', '2', '4', '6'] });
+    const rank = chartPanels([{ title: 'Rank', yLabel: 'effective rank', series: [{ name: 'a', points: [[10, 1234.5678], [600, 87.123456]] }] }]);
+    expect(labels(rank)).toEqual({ y: ['0', '500', '1000', '1500'], x: ['0', '200', '400', '600'] });
+  });
+
+  it('kNN top-1 (fractions in the log) is labelled in per cent, as the tables and the app show it', () => {
+    const c = compareRuns([{ name: 'a', doc: template('simsiam'), training: template('simsiam').training, records: [{ step: 10, loss: 1, knnTop1: 0.61 }, { step: 20, loss: 0.5, knnTop1: 0.72 }] }]);
+    const knn = c.overlays.find((o) => o.metric === 'knn')!;
+    const svg = chartPanels([knn]);
+    expect(labels(svg).y).toEqual(['60 %', '65 %', '70 %', '75 %']);
+    expect(svg).toContain('>top-1 (%)</text>');
+  });
+});

@@ -45,6 +45,8 @@ export interface Overlay {
   title: string;
   yLabel: string;
   reference?: { y: number; label: string };
+  /** Its values are fractions, shown as per cent (kNN top-1). */
+  percent?: boolean;
   series: Array<{ name: string; points: Array<[number, number]> }>;
 }
 
@@ -122,7 +124,7 @@ function overlays(runs: RunForComparison[]): Overlay[] {
     { metric: 'loss', title: 'Loss', yLabel: 'loss', pick: (r) => r.loss },
     { metric: 'std', title: 'Std of the l2-normalized projector output', yLabel: 'std', pick: (r) => r.collapseStd, reference: dim ? { y: 1 / Math.sqrt(dim), label: '1/√d' } : undefined },
     { metric: 'rank', title: 'Effective rank of the projector output (RankMe)', yLabel: 'effective rank', pick: (r) => r.effRank, reference: dim ? { y: dim / 10, label: 'd/10: collapsed below' } : undefined },
-    { metric: 'knn', title: 'kNN top-1', yLabel: 'top-1', pick: (r) => r.knnTop1 },
+    { metric: 'knn', title: 'kNN top-1', yLabel: 'top-1 (%)', percent: true, pick: (r) => r.knnTop1 },
   ];
   return specs
     .map(({ pick, ...spec }) => ({
