@@ -62,4 +62,27 @@ describe('the app in Chromium', () => {
     const text = readFileSync((await download.path())!, 'utf8');
     expect(text).toBe(exportPytorch(template('byol')));
   });
+
+  it('remembers the backend choice across a reload; a remembered one this browser lacks falls back to auto, saying so', async () => {
+    const { page } = studio;
+    const choice = page.getByTestId('train-backend-choice');
+    const toasts = () => page.getByTestId('toast').locator('.toast-text').allTextContents();
+    await choice.selectOption('wasm');
+    await page.reload();
+    await canvasReady(page);
+    expect(await choice.inputValue()).toBe('wasm');
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(false);
+    // webgpu remembered, and a browser without WebGPU (this page's made so): auto, with a message, and Train can start
+    await choice.selectOption('webgpu');
+    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true }));
+    await page.reload();
+    await canvasReady(page);
+    await expect.poll(() => choice.inputValue()).toBe('auto');
+    expect(await toasts()).toContain('The remembered backend webgpu is not available in this browser (no WebGPU adapter): auto instead.');
+    expect(await page.getByTestId('train-start').isDisabled()).toBe(false);
+    await page.reload();
+    await canvasReady(page);
+    expect(await choice.inputValue()).toBe('auto');
+    expect(await toasts()).toEqual([]);
+  });
 });
