@@ -8,12 +8,12 @@
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseGraph, TrainingSchema, type GraphDoc, type TrainingSettings } from '../graph';
-import { compareRuns, type Comparison, type MetricsRecord, type RunForComparison } from '../runtime/compare/runs';
+import { compareRuns, type Comparison, type MetricsRecord, type RunForComparison, type RunSetup } from '../runtime/compare/runs';
 import { FIGURE_HEADER, figureCells } from '../runtime/compare/table';
 import { chartPanels } from '../runtime/line-chart';
 import { pathKind, readRegularFile, writeFileAtomic } from './files';
 import { CliError, type Io } from './io';
-import { isRunFolder, METRICS_FILE, RUN_FILE, type RunSettings } from './run-folder';
+import { isRunFolder, METRICS_FILE, RUN_FILE, type RunAbout, type RunSettings } from './run-folder';
 
 const USAGE = 'usage: siamese-studio compare RUN_DIR RUN_DIR… [--svg FILE] [--json]';
 const MAX_METRICS_BYTES = 2 ** 30;
@@ -50,16 +50,25 @@ function readRun(dir: string, name: string): RunForComparison {
   const graphFile = join(dir, 'graph.json');
   const parsed = parseGraph(readRegularFile(graphFile, 2 ** 26, 'graph document').toString('utf8'));
   if (!parsed.ok) throw new CliError(`${graphFile}: ${parsed.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('; ')}`);
-  return { name, doc: parsed.doc, training: trainedWith(dir, parsed.doc), records: readMetrics(join(dir, METRICS_FILE)) };
+  const runJson = JSON.parse(readRegularFile(join(dir, RUN_FILE), 2 ** 20, 'run.json').toString('utf8')) as RunJson;
+  return { name, doc: parsed.doc, training: trainedWith(dir, runJson, parsed.doc), records: readMetrics(join(dir, METRICS_FILE)), setup: setupOf(runJson) };
 }
 
-/** graph.json's training block with run.json's record of what train's flags set (older run folders have none). */
-function trainedWith(dir: string, doc: GraphDoc): TrainingSettings {
-  const settings = (JSON.parse(readRegularFile(join(dir, RUN_FILE), 2 ** 20, 'run.json').toString('utf8')) as { settings?: Partial<RunSettings> }).settings;
-  const merged = TrainingSchema.safeParse({ ...doc.training, ...settings });
+/** What compare reads of run.json (older run folders have only the format; a browser export writes the same fields). */
+type RunJson = { settings?: Partial<RunSettings>; backend?: Partial<RunAbout['backend']>; data?: unknown };
+
+/** graph.json's training block with run.json's record of what train's flags set. */
+function trainedWith(dir: string, runJson: RunJson, doc: GraphDoc): TrainingSettings {
+  const merged = TrainingSchema.safeParse({ ...doc.training, ...runJson.settings });
   if (!merged.success) throw new CliError(`${join(dir, RUN_FILE)}: settings: ${merged.error.issues[0]?.message}`);
   return merged.data;
 }
+
+/** The backend and data run.json records, where it does. */
+const setupOf = (runJson: RunJson): RunSetup => ({
+  backend: typeof runJson.backend?.name === 'string' ? runJson.backend.name : undefined,
+  data: typeof runJson.data === 'string' ? runJson.data : undefined,
+});
 
 /** The metrics log's records; a line that is not a JSON object (the half line of a killed write) is skipped. */
 function readMetrics(file: string): MetricsRecord[] {

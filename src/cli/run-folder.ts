@@ -24,6 +24,15 @@ export interface RunSettings {
   seed: number;
 }
 
+/** Where and when the run ran, recorded in run.json beside its settings (compare's diff and the editor's import read them; the editor's export writes the same). */
+export interface RunAbout {
+  /** ISO date of its start (a resume keeps the first start's). */
+  createdAt: string;
+  backend: { name: string; reason?: string };
+  /** The dataset and its training images, e.g. "fashion-mnist (60000)". */
+  data: string;
+}
+
 /** A folder whose run.json says it is a run of ours (train --out). */
 export function isRunFolder(dir: string): boolean {
   try {
@@ -54,11 +63,12 @@ export function checkRunFolder(out: string, options: { resumingHere: boolean; fo
  * `out` that this run continues from (undefined for a new run, or a resume
  * written elsewhere); `flag` names the folder's flag in errors.
  */
-export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string; settings?: RunSettings }): () => void {
+export function prepareRunFolder(out: string, options: { resumedHere?: number; force: boolean; flag: string; settings?: RunSettings; about?: RunAbout }): () => void {
   checkRunFolder(out, { resumingHere: options.resumedHere !== undefined, force: options.force, flag: options.flag });
   makeDir(out);
   const release = lockRunFolder(out, options.flag);
-  writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1, ...(options.settings && { settings: options.settings }) })}\n`);
+  const about = options.about && { ...options.about, createdAt: (options.resumedHere !== undefined && startedAt(out)) || options.about.createdAt };
+  writeFileAtomic(join(out, RUN_FILE), `${JSON.stringify({ format: RUN_FORMAT, version: 1, ...(options.settings && { settings: options.settings }), ...about })}\n`);
   for (const dir of [out, join(out, 'encoder'), join(out, CHECKPOINT_DIR)]) removeTemporaries(dir);
   const metrics = join(out, METRICS_FILE);
   if (options.resumedHere === undefined) {
@@ -70,6 +80,16 @@ export function prepareRunFolder(out: string, options: { resumedHere?: number; f
     writeFileAtomic(metrics, metricsUpTo(metrics, options.resumedHere));
   }
   return release;
+}
+
+/** The start run.json records (a resumed run keeps it), if any. */
+function startedAt(out: string): string | undefined {
+  try {
+    const createdAt: unknown = JSON.parse(readFileSync(join(out, RUN_FILE), 'utf8')).createdAt;
+    return typeof createdAt === 'string' ? createdAt : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const LOCK_FILE = '.lock';

@@ -120,6 +120,7 @@ async function run(program: TrainingProgram, opts: Options, ctx: Context): Promi
   const release = target ? prepareRunFolder(target.out, {
     resumedHere: target.resumingHere ? first : undefined, force: opts.force, flag: target.flag,
     settings: { steps: total, batchSize: program.settings.batchSize, seed: program.settings.seed },
+    about: { createdAt: new Date().toISOString(), backend: { name: ctx.backend, reason: ctx.backendReason }, data: `${ctx.dataset.name} (${ctx.dataset.train.count})` },
   }) : undefined;
   if (target) writeFileAtomic(join(target.out, 'graph.json'), ctx.doc);
   if (ctx.changes.length) emit({ resumedAt: first, graphChanges: ctx.changes });

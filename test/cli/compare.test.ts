@@ -89,6 +89,18 @@ describe('siamese-studio compare', () => {
     expect(r.stdout.split('\n')[6]).toMatch(/^hostile {2,}x\\u001b\[2Jy {2,}4 /);
   });
 
+  it('names the backend and the data where the runs differ in them (run.json records where and when each ran)', async () => {
+    const other = join(dir, 'simsiam-cpu');
+    const trained = await cli('train', simsiam, '--data', `fashion-mnist=${writeFashionMnistLike(join(dir, 'data-48'), 48, 32)}`, '--steps', String(STEPS), '--batch', '16', '--backend', 'cpu', '--eval-every', '2', '--out', other);
+    expect(trained.code, trained.stderr).toBe(0);
+    const runJson = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8'));
+    expect(runJson).toMatchObject({ format: 'siamese-studio.run', settings: { steps: STEPS, batchSize: 16 }, backend: { name: 'wasm' }, data: 'fashion-mnist (64)' });
+    expect(Math.abs(Date.now() - Date.parse(runJson.createdAt))).toBeLessThan(600_000);
+    const r = await cli('compare', runA, other);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 4)).toEqual(['simsiam-cpu vs simsiam:', '  backend wasm → cpu', '  data fashion-mnist (64) → fashion-mnist (48)', '']);
+  }, 120_000);
+
   it('refuses fewer than two runs and a folder that is not a run folder, in one line, exit 2', async () => {
     const one = await cli('compare', runA);
     expect(one.code).toBe(2);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseGraph, serializeGraph } from '../../src/graph';
-import { loggedFigures, type MetricsRecord } from '../../src/runtime/compare/runs';
+import { compareRuns, loggedFigures, type MetricsRecord } from '../../src/runtime/compare/runs';
 import type { RunsDb } from '../../src/editor/runs/db';
 import { readRunFolder, runFolderFiles, type FolderFiles } from '../../src/editor/runs/folder';
 import { assembleRecords, toComparison, type KeptRun, type RunMeta } from '../../src/editor/runs/record';
@@ -115,6 +115,13 @@ describe('the log and its figures', () => {
     expect(c.training).toMatchObject({ steps: 3, batchSize: 8, seed: 7 });
     expect(c.doc.name).toBe('SimSiam');
     expect(c.records.at(-1)).toMatchObject({ done: true, steps: 1, loss: 1 });
+  });
+
+  it('toComparison: where it ran, so the comparison names a backend or data that differs', () => {
+    const wasm = keptRun('simsiam', [step(1)]);
+    const webgpu = keptRun('simsiam', [step(1)], { backend: { name: 'webgpu' }, data: 'fashion-mnist (10000)' });
+    expect(compareRuns([toComparison(wasm), toComparison(webgpu)]).differences[0].changes).toEqual(['backend wasm → webgpu', 'data the embedded set → fashion-mnist (10000)']);
+    expect(compareRuns([toComparison(wasm), toComparison(keptRun('simsiam', [step(1)]))]).differences[0].changes).toEqual([]);
   });
 });
 

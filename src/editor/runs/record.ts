@@ -85,10 +85,10 @@ export const docOf = (run: RunMeta): GraphDoc => {
   return parsed.doc;
 };
 
-/** What the comparison view takes: the document, the settings it was trained with (the run's overrides on the document's), the log. */
+/** What the comparison view takes: the document, the settings it was trained with (the run's overrides on the document's), the log, where it ran. */
 export function toComparison(run: KeptRun): RunForComparison {
   const doc = docOf(run);
   const { steps, batchSize, seed } = run.settings;
-  return { name: run.name, doc, training: TrainingSchema.parse({ ...doc.training, steps, batchSize, seed }), records: logOf(run) };
+  return { name: run.name, doc, training: TrainingSchema.parse({ ...doc.training, steps, batchSize, seed }), records: logOf(run), setup: { backend: run.backend?.name, data: run.data } };
 }
 

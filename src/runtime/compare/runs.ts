@@ -29,6 +29,14 @@ export interface RunForComparison {
   /** The settings it was trained with (the document's, with the run's overrides). */
   training: TrainingSettings;
   records: MetricsRecord[];
+  /** Where it ran, where its record says (run.json): the backend and the data. */
+  setup?: RunSetup;
+}
+
+export interface RunSetup {
+  backend?: string;
+  /** The dataset, e.g. "fashion-mnist (10000)": its name and training images. */
+  data?: string;
 }
 
 /** A run's row of the table: the final figures its log holds, by the log's own field names. */
@@ -60,10 +68,18 @@ export interface Comparison {
 export function compareRuns(runs: RunForComparison[]): Comparison {
   const [first, ...rest] = runs;
   return {
-    differences: rest.map((r) => ({ run: r.name, against: first.name, changes: describeDifferences(first.doc, r.doc, first.training, r.training) })),
+    differences: rest.map((r) => ({ run: r.name, against: first.name, changes: [...describeDifferences(first.doc, r.doc, first.training, r.training), ...setupDifferences(first.setup, r.setup)] })),
     figures: runs.map(finalFigures),
     overlays: overlays(runs),
   };
+}
+
+/** "backend wasm → webgpu", "data A → B": what both runs record and differs in (a run without the record says nothing). */
+export function setupDifferences(before: RunSetup = {}, after: RunSetup = {}): string[] {
+  return (['backend', 'data'] as const).flatMap((key) => {
+    const [a, b] = [before[key], after[key]];
+    return a !== undefined && b !== undefined && a !== b ? [`${key} ${a} → ${b}`] : [];
+  });
 }
 
 /** The figures of a log's step records, each metric's last measured value (a failed run's last good ones). */
