@@ -59,8 +59,13 @@ export interface StepMetrics {
   encoderEffRank?: number;
 }
 
-/** One space of the probe set (rows × dim, row-major float32) and its 2-D PCA. */
-export interface EmbeddedSpace { data: Float32Array; dim: number; pca: Pca2 }
+/** One space of the probe set (rows × dim, row-major float32) and its 2-D PCA (computed when first read: the CLI never reads it). */
+export interface EmbeddedSpace { readonly data: Float32Array; readonly dim: number; readonly pca: Pca2 }
+
+function embeddedSpace(data: Float32Array, rows: number, dim: number, cov: Parameters<typeof pca2>[3]): EmbeddedSpace {
+  let pca: Pca2 | undefined;
+  return { data, dim, get pca() { return (pca ??= pca2(data, rows, dim, cov)); } };
+}
 /** `features`: the encoder's output; `z`: the projector's (the monitored embedding). */
 export interface ProbeEmbedding { step: number; features: EmbeddedSpace; z: EmbeddedSpace }
 
@@ -363,8 +368,8 @@ export class TrainingProgram {
 
   /**
    * RankMe of z and of the encoder features on the probe set; and, from the
-   * same covariances, their 2-D PCA (embedding.ts), kept as `embedding` for
-   * the embedding view.
+   * same covariances, their 2-D PCA (embedding.ts, computed when the
+   * embedding view's worker reads it), kept as `embedding`.
    */
   async probeRanks(): Promise<{ effRank: number; encoderEffRank: number }> {
     const { z, features } = this.probeOutputs();
@@ -373,7 +378,7 @@ export class TrainingProgram {
         const [rows, cols] = t.shape;
         const data = (await t.data()) as Float32Array;
         const { rank, cov } = rankWithCovariance(data, rows, cols);
-        return { rank, space: { data, dim: cols, pca: pca2(data, rows, cols, cov) } };
+        return { rank, space: embeddedSpace(data, rows, cols, cov) };
       }));
       this.embedding = { step: this.completed, z: projector.space, features: encoder.space };
       return { effRank: projector.rank, encoderEffRank: encoder.rank };
