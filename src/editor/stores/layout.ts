@@ -39,12 +39,24 @@ export const useLayout = defineStore('layout', () => {
   const foldedByRun = new Set<Panel>();
 
   const toggle = (panel: Panel) => { state[panel] = !state[panel]; foldedByRun.delete(panel); };
+  const dockHeight = (windowHeight: number) => Math.min(dockMax(windowHeight), Math.max(DOCK_MIN, state.dockHeight ?? defaultDockHeight(windowHeight)));
   return {
     state,
     togglePalette: () => toggle('paletteFolded'),
     toggleInspector: () => toggle('inspectorFolded'),
-    dockHeight: (windowHeight: number) => Math.min(dockMax(windowHeight), Math.max(DOCK_MIN, state.dockHeight ?? defaultDockHeight(windowHeight))),
+    dockHeight,
     setDockHeight(px: number, windowHeight: number) { state.dockHeight = Math.round(Math.min(dockMax(windowHeight), Math.max(DOCK_MIN, px))); },
+    /**
+     * A view that needs `px` more of the dock (the embedding's scatter) grows
+     * it, within the dock's limits; the returned undo puts the person's height
+     * back — unless they resized the dock meanwhile, which then stands.
+     */
+    growDock(px: number, windowHeight: number): () => void {
+      const before = state.dockHeight;
+      state.dockHeight = Math.round(Math.min(dockMax(windowHeight), dockHeight(windowHeight) + Math.max(0, px)));
+      const grown = state.dockHeight;
+      return () => { if (state.dockHeight === grown) state.dockHeight = before; };
+    },
     /** A run began (live: true) or ended, in a window `width` wide. */
     runLive(live: boolean, width: number) {
       if (live) {
