@@ -27,7 +27,7 @@ export function syntheticDataset(n = 96, seed = 7): Dataset {
 }
 
 /** A template shrunk to tiny widths and 12×12 crops, so that cpu steps take milliseconds. */
-export function tiny(name: 'simsiam' | 'byol'): GraphDoc {
+export function tiny(name: string): GraphDoc {
   const doc = template(name);
   for (const n of doc.nodes) {
     if (n.type === 'augment') n.params.size = 12;
