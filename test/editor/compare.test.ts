@@ -12,6 +12,7 @@ import { csvCell, figuresCsv, metricsCsv } from '../../src/editor/compare/csv';
 import { sameSettings } from '../../src/editor/compare/compare-with';
 import { trainedRun, type TrainedRun } from '../../src/editor/compare/from-training';
 import { distinctNames } from '../../src/editor/compare/index';
+import { numberedName } from '../../src/editor/runs/names';
 import { template } from '../helpers/docs';
 
 /** RFC 4180, as a spreadsheet reads it: quoted fields may hold commas, quotes ("") and line breaks. */
@@ -109,10 +110,18 @@ describe('the overlays as uPlot columns', () => {
 });
 
 describe('runs to compare', () => {
-  it('a repeated name gets (2), (3)…; distinct names stay', () => {
+  it('a repeated name (two runs renamed alike) is numbered as the history numbers runs, #2, #3…; distinct names stay', () => {
     const r = (name: string): RunForComparison => ({ name, doc: simsiam, training: simsiam.training, records: [] });
-    expect(distinctNames([r('SimSiam'), r('SimSiam'), r('x'), r('SimSiam')]).map((x) => x.name)).toEqual(['SimSiam', 'SimSiam (2)', 'x', 'SimSiam (3)']);
-    expect(distinctNames([r('a'), r('a (2)'), r('a')]).map((x) => x.name)).toEqual(['a', 'a (2)', 'a (3)']);
+    expect(distinctNames([r('SimSiam'), r('SimSiam'), r('x'), r('SimSiam')]).map((x) => x.name)).toEqual(['SimSiam', 'SimSiam #2', 'x', 'SimSiam #3']);
+    expect(distinctNames([r('a'), r('a #2'), r('a')]).map((x) => x.name)).toEqual(['a', 'a #2', 'a #3']);
+    expect(distinctNames([r('SimSiam #4'), r('SimSiam #1')]).map((x) => x.name)).toEqual(['SimSiam #4', 'SimSiam #1']);
+  });
+
+  it('the history numbers a method\'s runs with a name no other run has; an import keeps its folder\'s name where it is free', () => {
+    expect(numberedName('SimSiam', new Set(['SimSiam #1', 'BYOL #1']), 2)).toBe('SimSiam #2');
+    expect(numberedName('SimSiam', new Set(['SimSiam #2', 'SimSiam #3']), 2)).toBe('SimSiam #4'); // #1 deleted: the count says 2, and #2 is taken
+    expect(numberedName('cli-run', new Set(['SimSiam #1']), 0)).toBe('cli-run');
+    expect(numberedName('cli-run', new Set(['cli-run', 'cli-run #2']), 0)).toBe('cli-run #3');
   });
 
   it('the training store\'s run: the settings it ran with, its records, the probe in the done record once it ended', () => {

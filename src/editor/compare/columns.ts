@@ -23,3 +23,9 @@ export function overlayColumns(overlay: Overlay, scale = 1): OverlayColumns {
   if (overlay.reference) ys.push(x.map(() => scale * overlay.reference!.y));
   return { x, ys };
 }
+
+/** The steps the comparison's charts all span: the first step any run logged anything at to the last (every chart's x axis ends there). */
+export function stepRange(overlays: Overlay[]): [number, number] | undefined {
+  const steps = overlays.flatMap((o) => o.series.flatMap((s) => s.points.map(([step]) => step)));
+  return steps.length ? [Math.min(...steps), Math.max(...steps)] : undefined;
+}

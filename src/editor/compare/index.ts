@@ -5,6 +5,7 @@
  */
 import { shallowRef } from 'vue';
 import type { RunForComparison } from '../../runtime/compare/runs';
+import { numberedName } from '../runs/names';
 
 /** The runs the comparison view shows (undefined: it is closed), each with a name of its own. */
 export const shownComparison = shallowRef<RunForComparison[]>();
@@ -19,12 +20,11 @@ export function closeComparison(): void {
   shownComparison.value = undefined;
 }
 
-/** The runs with distinct names, for the legend and the table: a repeated name gets " (2)", " (3)"… */
+/** The runs with distinct names, for the legend and the table: a repeated name (two runs renamed alike) is numbered as the history numbers runs, " #2", " #3"… */
 export function distinctNames(runs: RunForComparison[]): RunForComparison[] {
   const taken = new Set<string>();
   return runs.map((run) => {
-    let name = run.name;
-    for (let n = 2; taken.has(name); n++) name = `${run.name} (${n})`;
+    const name = numberedName(run.name, taken, 0);
     taken.add(name);
     return name === run.name ? run : { ...run, name };
   });

@@ -76,7 +76,7 @@ export async function readRunFolder(files: FolderFiles, folder: string, now = ne
     run: {
       id: '',
       name,
-      createdAt: typeof runJson.createdAt === 'string' ? runJson.createdAt : now.toISOString(),
+      createdAt: startOf(runJson, files.get(RUN_FILES.run)!) ?? now.toISOString(),
       updatedAt: now.getTime(),
       doc: serializeGraph(doc),
       method: doc.name,
@@ -93,6 +93,16 @@ export async function readRunFolder(files: FolderFiles, folder: string, now = ne
     },
     weights,
   };
+}
+
+/**
+ * When the run started (the history's date for it, not the import's): run.json's
+ * createdAt, else (a folder from before train recorded it) when run.json was
+ * written, which train does as the run starts, where the file says.
+ */
+function startOf(runJson: Record<string, unknown>, file: File | Uint8Array): string | undefined {
+  if (typeof runJson.createdAt === 'string' && Number.isFinite(Date.parse(runJson.createdAt))) return new Date(runJson.createdAt).toISOString();
+  return file instanceof Uint8Array || !file.lastModified ? undefined : new Date(file.lastModified).toISOString();
 }
 
 /** How a CLI run ended, from its done record: an error, Ctrl-C, or the end (none: cut short before it). */

@@ -25,7 +25,7 @@ export interface DoneRecord extends MetricsRecord {
 export interface RunMeta {
   id: string;
   name: string;
-  /** ISO date of its start (or of its import). */
+  /** ISO date of its start (an imported run's own, from its run folder). */
   createdAt: string;
   /** Date.now() of its last write: a 'running' entry not written for a while belongs to a page that closed. */
   updatedAt: number;

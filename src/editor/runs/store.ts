@@ -14,6 +14,7 @@ import { useTraining, type RunStatus } from '../stores/training';
 import { indexedRunsDb, type RunsDb } from './db';
 import type { FolderFiles } from './folder';
 import { assembleRecords, stepRecord, toComparison, type KeptRun, type KeptStatus, type RunMeta } from './record';
+import { numberedName } from './names';
 import { isQuotaError, RunWriter } from './writer';
 
 export { toComparison };
@@ -124,8 +125,11 @@ function createRuns() {
     if (!doc) return;
     const s = training.settings;
     const id = newId();
-    /** "SimSiam #3": numbered among the runs of the same method, once the history is read (this module may arrive with the run). */
-    const numbered = () => `${doc.name} #${list.value.filter((r) => r.method === doc.name && r.id !== id).length + 1}`;
+    /** "SimSiam #3": numbered among the runs of the same method, a name no other run has, once the history is read (this module may arrive with the run). */
+    const numbered = () => {
+      const others = list.value.filter((r) => r.id !== id);
+      return numberedName(doc.name, new Set(others.map((r) => r.name)), others.filter((r) => r.method === doc.name).length + 1);
+    };
     writer = new RunWriter(db, {
       id,
       name: numbered(),
@@ -212,6 +216,16 @@ function createRuns() {
     return { ...meta, records: assembleRecords(await db.chunks(id)) };
   }
 
+  /** The kept run that is `found`: the same graph, settings and log (a folder imported twice, or exported from this history). */
+  async function keptAlready(found: KeptRun): Promise<RunMeta | undefined> {
+    const log = JSON.stringify(found.records);
+    const settings = (r: RunMeta) => JSON.stringify([r.settings.steps, r.settings.batchSize, r.settings.seed]);
+    for (const r of list.value.filter((m) => m.doc === found.doc && m.done.steps === found.done.steps && settings(m) === settings(found))) {
+      if (JSON.stringify((await run(r.id)).records) === log) return r;
+    }
+    return undefined;
+  }
+
   async function save(meta: RunMeta): Promise<boolean> {
     try {
       await db.put(meta);
@@ -256,11 +270,17 @@ function createRuns() {
       const weights = kept.weightsBytes ? await db.weights(id) : undefined;
       return { name: `${stem}.zip`, bytes: zipSync(Object.fromEntries(runFolderFiles(kept, weights).map((f) => [`${stem}/${f.name}`, f.bytes]))) };
     },
-    /** Reads a CLI run folder into the history; throws (a one-line message naming the file) on bad input, leaving the history as it was. */
-    async importFolder(files: FolderFiles, folder: string): Promise<RunMeta> {
+    /**
+     * Reads a CLI run folder into the history; throws (a one-line message naming the file) on bad input, leaving the history as it was.
+     * A run already in it (imported before, or exported from it) is not added again: `already` is that run.
+     */
+    async importFolder(files: FolderFiles, folder: string): Promise<{ meta: RunMeta; already: boolean }> {
       const { readRunFolder } = await import('./folder');
       const { run: kept, weights } = await readRunFolder(files, folder);
-      const { records, ...meta } = { ...kept, id: newId() };
+      const already = await keptAlready(kept);
+      if (already) return { meta: already, already: true };
+      const name = numberedName(kept.name, new Set(list.value.map((r) => r.name)), 0); // a name of its own: the comparison shows it as the panel does
+      const { records, ...meta } = { ...kept, id: newId(), name };
       try {
         await db.put(meta, { seq: 0, records });
         if (weights) await db.putWeights(meta.id, weights);
@@ -270,8 +290,14 @@ function createRuns() {
       }
       upsert(meta);
       await refreshStorage();
-      return meta;
+      return { meta, already: false };
     },
+    /** A run's name in the history (the Runs panel's, as renamed): what a comparison calls it. */
+    nameOf(id: string): string | undefined {
+      return writer?.meta.id === id ? writer.meta.name : list.value.find((r) => r.id === id)?.name;
+    },
+    /** The history's id of the training store's run (the last one started in this page). */
+    recordedId: computed(() => writer?.meta.id),
     /** The selected runs, oldest first, as the comparison view takes them. */
     async comparison(): Promise<RunForComparison[]> {
       const ids = list.value.filter((r) => selected.value.includes(r.id)).reverse().map((r) => r.id);
