@@ -244,20 +244,16 @@ describe('training from the editor (webgpu, SwiftShader)', () => {
   beforeAll(async () => { studio = await openEditor(['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader']); });
   afterAll(async () => { await studio?.close(); });
 
-  // Two steps: on SwiftShader a step costs ≈35 s whatever the batch (per-dispatch cost), so each step counts in the suite's time.
-  it('trains SimSiam 2 steps on webgpu: metrics on screen, the badge says webgpu', async () => {
-    const { page } = studio;
-    await train(page, 'webgpu', 2, 8);
-    await expect.poll(() => status(page), { timeout: 240_000, interval: 2000 }).toBe('completed');
-    expect(await page.getByTestId('train-backend').textContent()).toBe('webgpu');
-    expect(await stepShown(page)).toBe(2);
-    expect(Number(await page.getByTestId('metric-loss').textContent())).toBeLessThan(0);
-    expect(Number(await page.getByTestId('metric-collapse').textContent())).toBeGreaterThan(0);
-  }, 300_000);
-
-  it('ends the run with a message when the WebGPU device is lost (device.destroy()), and continues on wasm from the last checkpoint', async () => {
+  // One run for both (on SwiftShader a step costs ≈35 s whatever the batch, plus the shaders' compilation per page):
+  // step 1 trains on webgpu with its metrics on screen, then the device is lost before step 2.
+  it('trains a step on webgpu (metrics on screen, the badge says webgpu); a lost device (device.destroy()) ends the run with a message, and it continues on wasm from the last checkpoint', async () => {
     const { page } = studio;
     expect(await failedRun(page, `${studio.url}?lose-device-at=2`, 'webgpu', 3, 8, 240_000)).toMatch(/^the WebGPU device was lost \(destroyed.*\); the run stopped at step 1$/);
+    expect(await page.getByTestId('train-backend').textContent()).toBe('webgpu');
+    expect(await stepShown(page)).toBe(1);
+    const loss = Number(await page.getByTestId('metric-loss').textContent());
+    expect(Math.abs(loss)).toBeLessThanOrEqual(1); // a negative cosine; at step 1 near 0 either side
+    expect(Number(await page.getByTestId('metric-collapse').textContent())).toBeGreaterThan(0);
     expect(await page.getByTestId('train-continue').textContent()).toContain('Continue on wasm from step 1');
     await page.getByTestId('train-continue').click();
     await expect.poll(() => status(page), { timeout: 120_000 }).toBe('completed');
