@@ -7,7 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { serializeGraph } from '../../src/graph';
 import { PALETTES } from '../../src/editor/theme';
+import { template } from '../helpers/docs';
 import type { Studio } from '../helpers/browser';
 import { contrast } from '../helpers/colour';
 import { canvasReady, loadTemplate, nodeLocator, openEditor } from '../helpers/editor';
@@ -245,4 +247,46 @@ describe('the editor while a run is live', () => {
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
     expect(await page.getByTestId('canvas').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(rgb(PALETTES.light.canvas));
   }, 240_000);
+});
+
+describe('the toolbar at 1280×720', () => {
+  let studio: Studio;
+  beforeAll(async () => { studio = await openEditor(); });
+  afterAll(async () => { await studio?.close(); });
+
+  it('a long document name ends in an ellipsis, its full text (escaped) in its tooltip; every button stays in the toolbar, whole', async () => {
+    const { page } = studio;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    const name = 'SimSiam with a much longer name than fits: CIFAR-10, batch 512, 800 epochs \u202egnp.exe';
+    const doc = { ...template('simsiam'), name };
+    await page.getByTestId('import-json').setInputFiles({ name: 'long.json', mimeType: 'application/json', buffer: Buffer.from(serializeGraph(doc)) });
+    const ok = page.getByTestId('confirm-ok');
+    await ok.waitFor({ timeout: 2000 }).then(() => ok.click(), () => undefined);
+    const shown = page.getByTestId('doc-name');
+    const escaped = 'SimSiam with a much longer name than fits: CIFAR-10, batch 512, 800 epochs \\u202egnp.exe';
+    await expect.poll(() => shown.textContent()).toBe(escaped);
+    expect(await shown.getAttribute('title')).toBe(escaped);
+    const m = await page.evaluate(() => {
+      const box = (el: Element) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+      const bar = document.querySelector('.toolbar')!;
+      const name = document.querySelector<HTMLElement>('[data-testid=doc-name]')!;
+      return {
+        bar: box(bar),
+        buttons: [...bar.querySelectorAll('button')].map((b) => ({ id: b.dataset.testid, ...box(b), clipped: b.scrollWidth > b.clientWidth })),
+        name: { ...box(name), cut: name.scrollWidth > name.clientWidth, overflow: getComputedStyle(name).textOverflow },
+      };
+    });
+    expect(m.buttons.length).toBeGreaterThanOrEqual(14);
+    for (const b of m.buttons) {
+      expect(b.left, b.id).toBeGreaterThanOrEqual(m.bar.left);
+      expect(b.right, b.id).toBeLessThanOrEqual(Math.min(m.bar.right, 1280) + 0.5);
+      expect(b.clipped, `${b.id}: its label whole`).toBe(false);
+      expect(b.right <= m.name.left + 0.5 || b.left >= m.name.right - 0.5, `${b.id} beside the name`).toBe(true);
+    }
+    // The name: legible room (≥ 6rem), inside the window, cut with an ellipsis
+    expect(m.name.right - m.name.left).toBeGreaterThanOrEqual(96);
+    expect(m.name.right).toBeLessThanOrEqual(1280);
+    expect(m.name.cut).toBe(true);
+    expect(m.name.overflow).toBe('ellipsis');
+  });
 });
