@@ -13,8 +13,10 @@ import type { Studio } from '../helpers/browser';
 import { templateText } from '../helpers/docs';
 import { canvasReady, clickNode, exportDocument, nodeLocator, openEditor } from '../helpers/editor';
 
-const HOSTILE = 'ctl\u0000\u0007\u001b[31mRED\u001b[0m\u202egnp.exe\u200b';
-const SHOWN = 'ctl\\u0000\\u0007\\u001b[31mRED\\u001b[0m\\u202egnp.exe\\u200b';
+const HOSTILE = 'ctl\u0000\u0007\r\u001b[31mRED\u001b[0m\u202egnp.exe\u200b';
+const SHOWN = 'ctl\\u0000\\u0007\\u000d\\u001b[31mRED\\u001b[0m\\u202egnp.exe\\u200b';
+/** How a message quotes the value: JSON's quoting (\r, \u001b), then the page's escapes of what JSON leaves raw (bidi, invisible). */
+const QUOTED = 'got "ctl\\u0000\\u0007\\r\\u001b[31mRED\\u001b[0m\\u202egnp.exe\\u200b"';
 /** A note legitimately holds line feeds and tabs. */
 const NOTE = `first line\n\t${HOSTILE}`;
 const NOTE_SHOWN = `first line\n\t${SHOWN}`;
@@ -65,7 +67,7 @@ describe('document text with control and bidi characters, in Chromium', () => {
     expect(toast).toBe(`Imported "${SHOWN}" (7 nodes).`);
     expect(shown.note).toBe(NOTE_SHOWN);
     expect(shown['group title']).toBe(SHOWN);
-    expect(shown['problems panel']).toContain(`got "ctl\\u0000\\u0007\\u001b[31mRED\\u001b[0m\\u202egnp.exe\\u200b"`);
+    expect(shown['problems panel']).toContain(QUOTED);
     expect(shown['inspector name']).toBe(SHOWN);
     expect(shown['inspector label']).toBe(SHOWN);
 
@@ -77,6 +79,24 @@ describe('document text with control and bidi characters, in Chromium', () => {
       }));
       expect(isolate, sel).toBe('isolate');
       expect(escapes, sel).toContain('\\u202e');
+    }
+  });
+
+  it('tooltips and accessible names that hold document text show its escapes; the gallery\'s names go through the same encoder', async () => {
+    const { page } = studio;
+    const attributes = () => page.evaluate(() => [...document.querySelectorAll('[title], [aria-label]')].flatMap((el) => ['title', 'aria-label'].map((a) => el.getAttribute(a) ?? '')));
+    expect((await attributes()).filter((t) => RAW.test(t))).toEqual([]);
+    expect(await page.getByTestId('doc-name').getAttribute('title')).toBe(SHOWN);
+    // The dataset's error quotes the value: on its node's badge, and on the disabled Export → PyTorch
+    expect(await nodeLocator(page, 'data').getByTestId('badge-error').getAttribute('title')).toContain(QUOTED);
+    expect(await page.getByTestId('export-pytorch').getAttribute('title')).toContain(QUOTED);
+    // Train refuses the graph: the strip quotes the error, escaped
+    await page.getByTestId('train-start').click();
+    await expect.poll(() => page.getByTestId('train-message').textContent()).toContain(QUOTED);
+    expect((await attributes()).filter((t) => RAW.test(t))).toEqual([]);
+    // The built-in templates are documents too: their names and descriptions shown through DocText
+    for (const sel of ['[data-testid=template-simsiam] strong', '[data-testid=template-simsiam] span', '[data-testid=template-collapse-no-predictor] [data-testid=expected]']) {
+      expect(await page.locator(`${sel} bdi.doc-text`).count(), sel).toBe(1);
     }
   });
 
