@@ -142,6 +142,12 @@ describe('the run history (IndexedDB) and the Runs panel', () => {
     await canvasReady(page);
     expect((await rows(page)).map((r) => r.name)).toEqual(['SimSiam without stop-gradient #1', 'healthy SimSiam']);
 
+    // Delete is an icon drawn in SVG (🗑 was a box without an emoji font), named for assistive technology
+    const remove = page.getByRole('button', { name: 'Delete run “SimSiam without stop-gradient #1”' });
+    expect(await remove.getAttribute('data-testid')).toBe('run-delete');
+    expect(await remove.textContent()).toBe('');
+    expect(await remove.locator('svg path').count()).toBe(1);
+    expect((await remove.locator('svg').boundingBox())!.width).toBeGreaterThanOrEqual(10);
     await page.getByTestId('run-row').nth(0).getByTestId('run-delete').click();
     await page.getByTestId('confirm-cancel').click();
     expect(await rows(page)).toHaveLength(2);
