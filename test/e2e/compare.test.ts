@@ -16,6 +16,8 @@ const STEPS = 20;
 const BATCH = 32;
 const EVAL_EVERY = 10;
 const MEASURED = [10, 20]; // rank: every 10 steps and at the last; kNN: every EVAL_EVERY and at the last
+/** The runs as the Runs panel names them (numbered per method): the comparison shows the same names. */
+const NAMES = ['SimSiam #1', 'SimSiam without stop-gradient #1'];
 
 async function download(page: Page, testId: string): Promise<{ name: string; bytes: Buffer }> {
   const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
@@ -65,7 +67,8 @@ describe('comparing two runs in the browser (wasm)', () => {
   it('two lines per chart: every step of each run in uPlot, each run\'s colour on the canvas', async () => {
     const { page } = studio;
     const legend = await page.getByTestId('compare-legend-run').allTextContents();
-    expect(legend).toEqual(['SimSiam', 'SimSiam without stop-gradient']);
+    expect(legend).toEqual(NAMES);
+    expect(await page.getByTestId('compare-title').textContent()).toBe('Runs compared');
     const expected: Record<string, { length: number; points: number[] }> = {
       'compare-chart-loss': { length: STEPS, points: [STEPS, STEPS] },
       'compare-chart-std': { length: STEPS, points: [STEPS, STEPS, STEPS] }, // + the 1/√d line
@@ -76,6 +79,7 @@ describe('comparing two runs in the browser (wasm)', () => {
       await expect.poll(() => page.getByTestId(id).getAttribute('data-length'), { message: id }).toBe(String(want.length));
       const view = await chartView(page, id);
       expect(view.points, id).toEqual(want.points);
+      expect(await page.getByTestId(id).getAttribute('data-x-range'), `${id}: the x axis, first step to last`).toBe(`1,${STEPS}`);
       expect(view.plot.width, id).toBeGreaterThan(150);
       expect(view.plot.height, id).toBeGreaterThan(80);
       for (const s of [0, 1]) expect(view.pixels[s], `${id}: run ${s}'s colour on the canvas`).toBeGreaterThan(20);
@@ -97,13 +101,13 @@ describe('comparing two runs in the browser (wasm)', () => {
     const rows = page.getByTestId('compare-row');
     expect(await rows.count()).toBe(2);
     const cells = await Promise.all([0, 1].map((i) => rows.nth(i).locator('td').allTextContents()));
-    expect(cells.map((c) => c[0])).toEqual(['SimSiam', 'SimSiam without stop-gradient']);
+    expect(cells.map((c) => c[0])).toEqual(NAMES);
     expect(probeShown).toMatch(/^\d+\.\d %$/);
     expect(Math.abs(Number(cells[0][7].replace(' %', '')) - Number(probeShown.replace(' %', '')))).toBeLessThanOrEqual(0.051); // 2 decimals against 1
     expect(cells[1][7]).toBe('—'); // Evaluate did not run on the second
     const bars = page.getByTestId('compare-probe-run');
     expect(await bars.count()).toBe(1);
-    expect(await bars.first().textContent()).toContain(`SimSiam${probeShown}`);
+    expect(await bars.first().textContent()).toContain(`${NAMES[0]}${probeShown}`);
     for (const c of cells) {
       expect(c[2]).toBe(String(STEPS));
       expect(c[3]).toMatch(/^-?\d+\.\d{4}$/); // the final loss
@@ -117,12 +121,12 @@ describe('comparing two runs in the browser (wasm)', () => {
     expect(table.name).toBe('comparison.csv');
     const rows = csvRows(table.bytes.toString('utf8'));
     expect(rows[0].slice(0, 3)).toEqual(['run', 'method', 'steps']);
-    expect(rows.slice(1).map((r) => [r[0], r[2]])).toEqual([['SimSiam', String(STEPS)], ['SimSiam without stop-gradient', String(STEPS)]]);
+    expect(rows.slice(1).map((r) => [r[0], r[2]])).toEqual(NAMES.map((name) => [name, String(STEPS)]));
     for (const r of rows.slice(1)) expect(Number.isFinite(Number(r[3])), 'final loss').toBe(true);
 
     const metrics = csvRows((await download(page, 'compare-metrics-csv')).bytes.toString('utf8'));
     expect(metrics[0].slice(0, 3)).toEqual(['run', 'step', 'loss']);
-    for (const run of ['SimSiam', 'SimSiam without stop-gradient']) {
+    for (const run of NAMES) {
       expect(metrics.filter((r) => r[0] === run).map((r) => Number(r[1])), run).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
     }
 
@@ -130,7 +134,7 @@ describe('comparing two runs in the browser (wasm)', () => {
     const panels = svg.split('<svg x="0"').slice(1);
     expect(panels).toHaveLength(4);
     for (const p of panels) expect(p.match(/<path /g), 'two series per panel').toHaveLength(2);
-    expect(svg).toContain('>SimSiam without stop-gradient</text>');
+    expect(svg).toContain(`>${NAMES[1]}</text>`);
 
     const png = await download(page, 'compare-png');
     expect(png.name).toBe('comparison.png');
@@ -163,5 +167,8 @@ describe('comparing two runs in the browser (wasm)', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('comparison').count()).toBe(0);
     expect(await page.locator('[data-testid=node]').count()).toBeGreaterThan(0);
+    // the Runs panel lists the two runs by the names the comparison showed (newest first)
+    await page.getByTestId('runs-toggle').click();
+    await expect.poll(() => page.getByTestId('run-name').allTextContents()).toEqual([...NAMES].reverse());
   });
 });

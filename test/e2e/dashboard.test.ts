@@ -38,6 +38,7 @@ describe('the dashboard (wasm)', () => {
       await expect.poll(() => page.getByTestId(id).getAttribute('data-length'), { message: id }).toBe(String(STEPS));
       const view = await chartView(page, id);
       expect(view.points, id).toEqual(series.map((at) => at.length));
+      expect(await page.getByTestId(id).getAttribute('data-x-range'), `${id}: the x axis, first step to last`).toBe(`1,${STEPS}`);
       expect(view.plot.width, id).toBeGreaterThan(100);
       series.forEach((at, s) => {
         const name = `${id} series ${s}`;

@@ -32,7 +32,7 @@ export async function compareWith(key: string, replace: (key: string) => Promise
   // The runs are named as the Runs panel names them (the history is loaded with the first run: this waits for nothing else).
   const history = (await import('../runs/store')).useRuns();
   if (training.active || !training.runDoc) return false;
-  const firstId = history.recordedId;
+  const firstId = history.recordedId();
   const first = trainedRun(training);
   const settings = sameSettings(training.settings, training.runBatch, training.backend?.name);
   if (!(await replace(key))) return false;
@@ -44,7 +44,7 @@ export async function compareWith(key: string, replace: (key: string) => Promise
     comparedWith.value = undefined;
     if (status === 'idle') return; // the run was discarded with its graph
     const named = (run: RunForComparison, id: string | undefined) => ({ ...run, name: (id && history.nameOf(id)) || run.name });
-    openComparison([named(first, firstId), named(trainedRun(training), history.recordedId)]);
+    openComparison([named(first, firstId), named(trainedRun(training), history.recordedId())]);
   });
   return true;
 }

@@ -296,8 +296,10 @@ function createRuns() {
     nameOf(id: string): string | undefined {
       return writer?.meta.id === id ? writer.meta.name : list.value.find((r) => r.id === id)?.name;
     },
-    /** The history's id of the training store's run (the last one started in this page). */
-    recordedId: computed(() => writer?.meta.id),
+    /** The history's id of the training store's run (the last one started in this page); read when asked (the writer is not reactive). */
+    recordedId(): string | undefined {
+      return writer?.meta.id;
+    },
     /** The selected runs, oldest first, as the comparison view takes them. */
     async comparison(): Promise<RunForComparison[]> {
       const ids = list.value.filter((r) => selected.value.includes(r.id)).reverse().map((r) => r.id);
