@@ -4,7 +4,8 @@
  * the graph on screen, and the document a page was opened with.
  */
 import type { GraphDoc } from '../graph';
-import { encodeLink, linkFragment, MAX_LINK_CHARS, readLink, type EncodedLink } from '../graph/link';
+import type { EncodedLink } from '../graph/link';
+import { linkFragment } from '../graph/link-fragment';
 import { importResultOf, type ImportResult } from './document/io';
 
 /** Where a link opens the editor: this page without its query (test hooks) or fragment. */
@@ -12,7 +13,11 @@ const linkBase = () => `${location.origin}${location.pathname}`;
 
 export type Link = EncodedLink & { tooLong: boolean };
 
+/** The codec (deflate, base64url, the refusals): loaded with the first link made or opened. */
+const codec = () => import('../graph/link');
+
 export async function linkTo(doc: GraphDoc): Promise<Link> {
+  const { encodeLink, MAX_LINK_CHARS } = await codec();
   const link = await encodeLink(doc, linkBase());
   return { ...link, tooLong: link.url.length - linkBase().length - 1 > MAX_LINK_CHARS };
 }
@@ -26,6 +31,7 @@ export function linkSize(link: EncodedLink): string {
 /** The document this page's fragment holds, read as a file is ("link: …" messages); undefined without #doc=. */
 export async function documentInLocation(): Promise<ImportResult | undefined> {
   if (linkFragment(location.hash) === undefined) return undefined;
+  const { readLink } = await codec();
   return importResultOf(await readLink(location.hash), 'link');
 }
 

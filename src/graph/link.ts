@@ -16,9 +16,10 @@ import { MAX_DOCUMENT_CHARS, parseGraph, type ParseResult } from './parse';
 import type { Problem, ProblemCode } from './problems';
 import type { GraphDoc } from './schema';
 import { serializeGraph } from './serialize';
+import { LINK_KEY, linkFragment } from './link-fragment';
 
-/** What starts a link's fragment (after `#`): `doc=`, the encoding's version, a dot. */
-export const LINK_KEY = 'doc=';
+export { LINK_KEY, linkFragment } from './link-fragment';
+
 export const LINK_ENCODING = 1;
 /** Chromium's limit on a URL is 2 MiB: a longer link could not be opened anyway. */
 export const MAX_LINK_CHARS = 2_000_000;
@@ -41,13 +42,6 @@ export async function encodeLink(doc: GraphDoc, base: string): Promise<EncodedLi
   const hash = base.indexOf('#');
   const url = `${hash < 0 ? base : base.slice(0, hash)}#${LINK_KEY}${LINK_ENCODING}.${base64url(deflated!)}`;
   return { url, documentBytes: text.length, compressedBytes: deflated!.length };
-}
-
-/** A link's fragment without `#`, when it holds a document (`doc=…`); undefined for any other text. */
-export function linkFragment(url: string): string | undefined {
-  const hash = url.indexOf('#');
-  const fragment = hash < 0 ? '' : url.slice(hash + 1);
-  return fragment.startsWith(LINK_KEY) ? fragment : undefined;
 }
 
 export type LinkText = { ok: true; text: string } | { ok: false; errors: Problem[] };

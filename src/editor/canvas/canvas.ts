@@ -5,6 +5,7 @@
  * changes (a plugin removing a wire, say) are refused unless they come from
  * `sync()`.
  */
+import { defineAsyncComponent } from 'vue';
 import { NodeEditor } from 'rete';
 import { AreaExtensions, AreaPlugin, Drag } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
@@ -16,7 +17,6 @@ import { catalog, nodeKinds } from '../../nodes';
 import { foldedWireEnds, hiddenNodes } from '../document/annotations';
 import type { Position, WireEnd } from '../document/edits';
 import CanvasMinimap from './CanvasMinimap.vue';
-import ContextMenu from './ContextMenu.vue';
 import CanvasNode from './CanvasNode.vue';
 import { drawnSize, MINIMAP, MINIMAP_INSIDE, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
@@ -348,7 +348,8 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   };
 }
 
-/** Renders ContextMenuPlugin's menu with our ContextMenu.vue (see why there). */
+/** Renders ContextMenuPlugin's menu with our ContextMenu.vue (see why there), loaded with the first right-click. */
+const ContextMenu = defineAsyncComponent(() => import('./ContextMenu.vue'));
 const contextMenuPreset: RenderPreset<Schemes, ContextMenuExtra> = {
   update: (context) => ({ items: context.data.items, searchBar: context.data.searchBar, onHide: context.data.onHide }),
   render: (context) => (context.data.type === 'contextmenu'

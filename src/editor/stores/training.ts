@@ -14,7 +14,6 @@ import { rememberedBackendChoice } from '../backend-choice';
 import type { DataInput, EncoderFormat, FileOut, FromWorker, RunSettings, ToWorker } from '../../runtime/worker/protocol';
 import { useDocumentStore } from './document';
 import { useEmbedding } from './embedding';
-import { csvText } from '../compare/csv';
 
 /** "Try it": a short run at a small batch, whatever the document says (the document keeps its own values). */
 export const QUICK_RUN = { steps: 30, batchSize: 32 } as const;
@@ -233,8 +232,9 @@ export const useTraining = defineStore('training', () => {
         send({ type: 'encoder-files', format });
       });
     },
-    /** The metrics as CSV: one row per step; kNN on the steps it was evaluated. */
-    csv(): string {
+    /** The metrics as CSV: one row per step; kNN on the steps it was evaluated (the CSV writer loads with the first download). */
+    async csv(): Promise<string> {
+      const { csvText } = await import('../compare/csv');
       const knn = new Map(evals.value.map((e) => [e.step, e.knnTop1]));
       const cols = ['step', 'loss', 'collapseStd', 'stdReference', 'effRank', 'encoderEffRank', 'lr', 'tau', 'imagesPerSec'] as const;
       return csvText([...cols, 'knnTop1'], steps.value.map((s) => [...cols.map((c) => s[c]), knn.get(s.step)]));
