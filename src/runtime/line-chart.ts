@@ -2,6 +2,8 @@
  * Minimal SVG line charts: one chart per metric, a line per run (dashed for
  * collapsed runs): reproduce's results/ plots and the comparison's panels.
  */
+import { shownText } from '../graph/shown-text';
+
 export interface Series {
   name: string;
   points: Array<[number, number]>;
@@ -11,12 +13,14 @@ export interface Series {
 const COLORS = ['#1c7ed6', '#e8590c', '#2b8a3e', '#c2255c', '#7048e8', '#0ca678', '#f08c00', '#495057'];
 /**
  * The one encoder for text inside these SVGs (run names come from folder
- * names and documents): markup characters become entities, and the
- * characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/U+FFFF) the
- * replacement character, so any name gives a well-formed file.
+ * names and documents): control, bidi and invisible characters are shown as
+ * their codes, as everywhere in the app (shownText: a U+202E in a name must
+ * not reverse the legend), markup characters become entities, and what XML
+ * 1.0 still forbids (lone surrogates, U+FFFE/U+FFFF) the replacement
+ * character, so any name gives a well-formed file that reads as the app does.
  */
 export const xmlText = (s: string) =>
-  s
+  shownText(s, 'none')
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const escape = xmlText;

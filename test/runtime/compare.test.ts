@@ -77,14 +77,14 @@ describe('compareRuns', () => {
 });
 
 describe('chartPanels', () => {
-  it('stacks one nested chart per panel; a run name reaches the SVG only as well-formed XML text', () => {
-    const series = [{ name: 'a<b>&"c"\u0001\u001b[2J\ud800', points: [[1, 2], [2, 1]] as Array<[number, number]> }];
+  it('stacks one nested chart per panel; a run name reaches the SVG only as well-formed XML text, its control and bidi characters as their codes (as the app shows them)', () => {
+    const series = [{ name: 'a<b>&"c"\u0001\r\u001b[2J\u202eexe\ud800', points: [[1, 2], [2, 1]] as Array<[number, number]> }];
     const svg = chartPanels([{ title: 'Loss', yLabel: 'loss', series }, { title: 'Std', yLabel: 'std', series }]);
     expect(svg.match(/<svg /g)).toHaveLength(3);
     expect(svg).toContain('<svg x="0" y="400" ');
     expect(svg).toContain('height="800"');
-    expect(svg.match(/>a&lt;b&gt;&amp;&quot;c&quot;\ufffd\ufffd\[2J\ufffd<\/text>/g)).toHaveLength(2);
-    expect(svg).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
+    expect(svg.split('>a&lt;b&gt;&amp;&quot;c&quot;\\u0001\\u000d\\u001b[2J\\u202eexe\ufffd</text>')).toHaveLength(3);
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u202a-\u202e\u2066-\u2069]/);
   });
 
   it('draws a sparse series with a dot at each point (a run\'s single kNN was an empty panel), a dense one as a line only', () => {
