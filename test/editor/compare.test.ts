@@ -55,6 +55,7 @@ describe('the comparison as CSV', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    expect(csvCell('a\r\u001b[2J\u202eexe')).toBe('a\\u000d\\u001b[2J\\u202eexe'); // as the app shows it: no terminal or bidi control in the file
     expect(csvCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
     expect(csvCell('-1')).toBe("'-1");
     expect(csvCell(-0.5)).toBe('-0.5');

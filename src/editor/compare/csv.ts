@@ -3,19 +3,23 @@
  * run, and the per-step metrics in long form, one row per run and step.
  * Numbers are written in full (no rounding); an absent figure is an empty cell.
  */
+import { shownText } from '../../graph/shown-text';
 import type { FinalFigures, MetricsRecord, RunForComparison } from '../../runtime/compare/runs';
 
 type Cell = string | number | boolean | undefined;
 
 /**
- * One cell. Text (run and document names) is quoted where it holds a comma,
- * quote or line break, and text a spreadsheet would run as a formula
- * (starting with = + - @, tab or CR) is prefixed with ' so it stays text.
+ * One cell. Text (run and document names) shows its control, bidi and
+ * invisible characters as their codes, as the app does (shownText, line
+ * breaks kept: a file printed to a terminal must not drive it), is quoted
+ * where it holds a comma, quote or line break, and text a spreadsheet would run as a formula (starting with
+ * = + - @) is prefixed with ' so it stays text.
  */
 export function csvCell(v: Cell): string {
   if (v === undefined) return '';
   if (typeof v !== 'string') return String(v);
-  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  const shown = shownText(v, 'newline');
+  const text = /^[=+\-@]/.test(shown) ? `'${shown}` : shown;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
