@@ -158,6 +158,19 @@ describe('the run history (IndexedDB) and the Runs panel', () => {
     await page.reload();
     await canvasReady(page);
     expect((await rows(page)).map((r) => r.name)).toEqual(['healthy SimSiam']);
+
+    // A long name without spaces wraps in its cell: the table fits the panel, the actions stay in view (they were scrolled out of it)
+    const kept = page.getByTestId('run-row').nth(0);
+    await kept.getByTestId('run-name').click();
+    await kept.getByTestId('run-name-input').fill('x'.repeat(120));
+    await kept.getByTestId('run-name-input').press('Enter');
+    await expect.poll(async () => (await rows(page))[0].name).toBe('x'.repeat(120));
+    const panel = page.getByTestId('runs-panel');
+    expect(await panel.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    const [box, del] = [(await panel.boundingBox())!, (await kept.getByTestId('run-delete').boundingBox())!];
+    expect(del.x + del.width).toBeLessThanOrEqual(box.x + box.width);
+    const lines = (el: Element) => { const r = document.createRange(); r.selectNodeContents(el); return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; };
+    expect(await kept.getByTestId('run-date').evaluate(lines)).toBe(1); // one line, not "2 / Dec / 2026"
   }, 120_000);
 
   it('keeps a failed run (NaN at step 3) with its reason and its last good figures', async () => {
