@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +36,13 @@ function ensureNpm() {
   const stamp = `${root}/node_modules/.siamese-studio-lock`;
   const hash = createHash('sha256').update(readFileSync(lock)).digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === hash) return;
+  // npm ci empties node_modules first: through a link that is another checkout's install, lost for it too.
+  const modules = `${root}/node_modules`;
+  if (existsSync(modules) && lstatSync(modules).isSymbolicLink()) {
+    console.error(`siamese-studio: node_modules is a link to ${realpathSync(modules)}, not installed from this package-lock.json (or not marked so); not reinstalling into another folder.`);
+    console.error('run npm ci where it points, or remove the link and run this command again');
+    process.exit(1);
+  }
   console.log('siamese-studio: installing npm dependencies (npm ci)…');
   run('npm', ['ci', '--no-audit', '--no-fund'], 'npm ci');
   writeFileSync(stamp, hash);
