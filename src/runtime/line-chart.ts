@@ -44,8 +44,12 @@ export function niceStep(lo: number, hi: number, count = 4, minStep = 0): number
   return Math.max([1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw * (1 - 1e-9))!, minStep);
 }
 
-/** The decimals a tick spacing needs: 0.05 → 2, 5 → 0. */
-export const stepDecimals = (step: number) => Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+/** The decimals a tick spacing needs: 0.05 → 2, 5 → 0, 0.025 → 3 (uPlot also steps by 2.5·10^k). */
+export function stepDecimals(step: number): number {
+  let d = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  while (d < 15 && Math.abs(step * 10 ** d - Math.round(step * 10 ** d)) > 1e-6) d++;
+  return d;
+}
 
 /** The multiples of `step` in [lo, hi], each k·step rounded to the spacing's decimals (no 0.30000000000000004 accumulates). */
 export function ticksOf(lo: number, hi: number, step: number): number[] {

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphDoc } from '../../src/graph';
 import { describeDifferences } from '../../src/runtime/compare/graph-diff';
 import { compareRuns, type MetricsRecord } from '../../src/runtime/compare/runs';
-import { chartPanels } from '../../src/runtime/line-chart';
+import { chartPanels, stepDecimals, tickLabel } from '../../src/runtime/line-chart';
 import { template } from '../helpers/docs';
 
 /** The same graph under other ids, labels and positions: nothing of it is trained. */
@@ -73,6 +73,17 @@ describe('compareRuns', () => {
     expect(c.overlays[1].reference).toEqual({ y: 0.125, label: '1/√d' });
     expect(c.overlays[2].reference).toEqual({ y: 6.4, label: 'd/10: collapsed below' });
     expect(c.overlays[3].series.map((s) => s.points)).toEqual([[[2, 0.25]], [[2, 0.25]]]);
+  });
+});
+
+describe('tick labels (the SVG panels and the in-app charts)', () => {
+  it('carry the decimals their spacing needs, so neighbouring ticks never read alike (uPlot\'s 3 decimals gave 0.089, 0.089)', () => {
+    expect([5, 1, 0.5, 0.25, 0.05, 0.025, 0.0005, 0.0002].map(stepDecimals)).toEqual([0, 0, 1, 2, 2, 3, 4, 4]);
+    const splits = [0.0855, 0.086, 0.0865, 0.087, 0.0875, 0.088, 0.0885, 0.089, 0.0895, 0.09];
+    const labels = splits.map((t) => tickLabel(t, 0.0005));
+    expect(labels).toEqual(['0.0855', '0.0860', '0.0865', '0.0870', '0.0875', '0.0880', '0.0885', '0.0890', '0.0895', '0.0900']);
+    expect(new Set(labels).size).toBe(splits.length);
+    expect([0, 0.25, 0.5, 0.75].map((t) => tickLabel(t, 0.25))).toEqual(['0.00', '0.25', '0.50', '0.75']);
   });
 });
 
