@@ -48,7 +48,7 @@ const emptyPoint = (page: Page) => page.evaluate(() => {
 });
 
 async function socketCentre(page: Page, node: string, side: 'input' | 'output', port: string) {
-  const b = (await page.locator(`[data-testid=node][data-id="${node}"] [data-testid="${side}-${port}"] [data-testid=${side}-socket]`).boundingBox())!;
+  const b = (await page.locator(`[data-testid=node][data-id="${node}"] [data-testid=${side}-socket][data-port="${port}"]`).boundingBox())!;
   return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 async function dragToEmpty(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {

@@ -234,6 +234,9 @@ describe('the editor in Chromium', () => {
     expect(await page.getByTestId('inspector').textContent()).toContain('Loss');
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.getByTestId('problems').textContent()).toContain('No problems');
+    // The node drawn anew: no badge, and the red border gone with it.
+    expect(await nodeLocator(page, 'loss').getByTestId('badge-error').count()).toBe(0);
+    expect(await nodeLocator(page, 'loss').evaluate((e) => e.classList.contains('has-errors'))).toBe(false);
   });
 
   it('box-selects with shift+drag on the background', async () => {

@@ -26,7 +26,7 @@ const wiresAsDrawn = (page: Page, doc: GraphDoc) => page.evaluate((edges) => {
     const r = document.querySelector(selector)?.getBoundingClientRect();
     return r && { x: r.left + r.width / 2, y: r.top + r.height / 2 };
   };
-  const socket = (node: string, side: string, port: string) => centre(`[data-testid=node][data-id="${node}"] [data-testid="${side}-${port}"] [data-testid=${side}-socket]`);
+  const socket = (node: string, side: string, port: string) => centre(`[data-testid=node][data-id="${node}"] [data-testid=${side}-socket][data-port="${port}"]`);
   return edges.map((e) => {
     const path = document.querySelector<SVGPathElement>(`[data-testid=connection][data-id="${e.id}"] path`);
     const ctm = path?.getScreenCTM();
@@ -79,7 +79,7 @@ describe('a 308-node document in Chromium', () => {
     const titles = await page.locator('[data-testid=node]').evaluateAll((els) => Object.fromEntries(els.map((e) => [(e as HTMLElement).dataset.id, e.querySelector('[data-testid=title]')?.textContent])));
     expect(titles).toEqual(Object.fromEntries(big.nodes.map((n) => [n.id, n.label ?? n.id])));
     const ports = big.nodes.reduce((s, n) => s + catalog.get(n.type)!.inputs.length + catalog.get(n.type)!.outputs.length, 0);
-    expect(await page.locator('[data-testid=input-socket] .socket, [data-testid=output-socket] .socket').count()).toBe(ports);
+    expect(await page.locator('[data-testid=input-socket].socket, [data-testid=output-socket].socket').count()).toBe(ports);
     await expectWiresAtSockets(page, big);
 
     // Dragging a node by its title moves its wires' ends with it.

@@ -24,7 +24,7 @@ describe('socket and wire colours', () => {
   }
 
   it('are what the canvas draws: sockets and wires take each kind\'s colour from the palette (no colour of their own)', () => {
-    for (const file of ['CanvasNode.vue', 'wires.css']) { // the sockets, the wires
+    for (const file of ['nodes.css', 'wires.css']) { // the sockets, the wires
       const css = readFileSync(new URL(`../../src/editor/canvas/${file}`, import.meta.url), 'utf8');
       for (const kind of Object.keys(PALETTES.light.sockets)) expect(css, `${file}: ${kind}`).toMatch(new RegExp(`\\.${kind} \\{[^}]*var\\(--socket-${kind}\\)`));
     }

@@ -33,8 +33,8 @@ async function centre(page: Page, selector: string) {
 
 /** Drags a wire from an output socket to an input socket with the mouse. */
 export async function dragWire(page: Page, from: [string, string], to: [string, string]): Promise<void> {
-  const a = await centre(page, `[data-testid=node][data-id="${from[0]}"] [data-testid="output-${from[1]}"] [data-testid=output-socket]`);
-  const b = await centre(page, `[data-testid=node][data-id="${to[0]}"] [data-testid="input-${to[1]}"] [data-testid=input-socket]`);
+  const a = await centre(page, `[data-testid=node][data-id="${from[0]}"] [data-testid=output-socket][data-port="${from[1]}"]`);
+  const b = await centre(page, `[data-testid=node][data-id="${to[0]}"] [data-testid=input-socket][data-port="${to[1]}"]`);
   await page.mouse.move(a.x, a.y);
   await page.mouse.down();
   await page.mouse.move(b.x, b.y, { steps: 8 });

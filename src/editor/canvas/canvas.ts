@@ -11,18 +11,19 @@ import { AreaExtensions, AreaPlugin, Drag } from 'rete-area-plugin';
 import { ClassicFlow, ConnectionPlugin, getSourceTarget, type SocketData } from 'rete-connection-plugin';
 import { ContextMenuPlugin, type ContextMenuExtra } from 'rete-context-menu-plugin';
 import { MinimapPlugin, type MinimapExtra } from 'rete-minimap-plugin';
-import { Presets, VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
+import { VuePlugin, type RenderPreset, type VueArea2D } from 'rete-vue-plugin';
 import { formatShape, problemLine, type GraphDoc, type PortRef, type Validation } from '../../graph';
 import { catalog, nodeKinds } from '../../nodes';
 import { foldedWireEnds, hiddenNodes } from '../document/annotations';
 import type { Position, WireEnd } from '../document/edits';
 import CanvasMinimap from './CanvasMinimap.vue';
-import CanvasNode from './CanvasNode.vue';
-import { drawnSize, MINIMAP, MINIMAP_INSIDE, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
+import { drawnSize, MINIMAP, MINIMAP_INSIDE, nodeStyle, StudioConnection, StudioNode, TITLE_MIN_PX, TITLE_PX, type Schemes } from './scheme';
 import { boxSelect } from './box-select';
 import { scrollToPan } from './scroll-to-pan';
 import { fitTransform } from './fit';
+import { useNativeSignals } from './native-signal';
 import { GeometrySocketPositions } from './socket-positions';
+import { drawNodes } from './nodes';
 import { drawWires } from './wires';
 
 type AreaExtra = VueArea2D<Schemes> | ContextMenuExtra | MinimapExtra;
@@ -50,6 +51,8 @@ export interface CanvasState {
   validation: Validation;
   selection: readonly string[];
 }
+
+useNativeSignals();
 
 export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   const editor = new NodeEditor<Schemes>();
@@ -89,8 +92,8 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   });
 
   const socketPositions = new GeometrySocketPositions(editor, area);
-  // Nodes are Vue components; their sockets (CanvasNode.vue) and the wires (./wires) are plain elements.
-  render.addPreset(Presets.classic.setup({ socketPositionWatcher: socketPositions, customize: { node: () => CanvasNode, connection: () => null } }));
+  // Nodes (./nodes) and wires (./wires) are plain elements; Vue draws the context menu and the minimap.
+  drawNodes(area);
   drawWires(area, socketPositions);
   render.addPreset(contextMenuPreset);
   render.addPreset(minimapPreset);
@@ -111,6 +114,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   area.use(new FrameMinimap({ boundViewport: true, ratio: MINIMAP_INSIDE.width / MINIMAP_INSIDE.height, minDistance: 1000 }));
   let minimapShown = true;
   AreaExtensions.simpleNodesOrder(area);
+  for (const [property, value] of Object.entries(nodeStyle)) container.style.setProperty(property, value);
   // The notes and groups (CanvasAnnotations.vue) live in the transformed content, behind the nodes.
   const annotations = document.createElement('div');
   annotations.className = 'canvas-annotations';
@@ -201,6 +205,24 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
     return context;
   });
 
+  /**
+   * Sockets are announced to the connection plugin alone (it starts a wire's drag from them): through the
+   * area, each of a 300-node document's ~900 sockets took a trip through every plugin's async pipes.
+   */
+  const socketSignal = (signal: unknown) => void connection.emit(signal as never);
+
+  /**
+   * Puts a node just added where the document has it, as NodeView.translate does but without its
+   * signals: no wire ends on it yet (wires are added after nodes) and the minimap draws on the next
+   * frame, so nothing listens; through area.translate, a 300-node import spent ~10 % of its time on them.
+   */
+  function placeNew(id: string, { x, y }: Position) {
+    const view = area.nodeViews.get(id);
+    if (!view) return;
+    view.position = { x, y };
+    view.element.style.transform = `translate(${x}px, ${y}px)`;
+  }
+
   async function structural<T>(change: () => Promise<T>): Promise<T> {
     syncing++;
     try { return await change(); } finally { syncing--; }
@@ -235,8 +257,9 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       if (!view) {
         const kind = catalog.get(node.type);
         if (!kind) return; // unknown kinds are listed in the problems panel; nothing to draw
-        view = Object.assign(new StudioNode(node.id, kind, next.label), next);
+        view = Object.assign(new StudioNode(node.id, kind, next.label, socketSignal), next);
         await structural(() => editor.addNode(view!));
+        placeNew(node.id, node.position);
       } else if (JSON.stringify(next) !== JSON.stringify({ label: view.label, selected: view.selected, shapes: view.shapes, errors: view.errors, warnings: view.warnings })) {
         Object.assign(view, next);
         await area.update('node', node.id);

@@ -14,8 +14,10 @@ const socketFor = (kind: SocketKind) => {
   return sockets.get(kind)!;
 };
 
-/** Layout constants shared with CanvasNode.vue: the node's size is known without measuring the DOM. */
+/** Layout constants shared with nodes.ts: the node's size is known without measuring the DOM. */
 export const NODE_WIDTH = 240;
+/** nodes.ts's border: its rows start this far inside the node's box. */
+export const NODE_BORDER = 2;
 export const HEADER = 48;
 export const ROW = 26;
 /**
@@ -24,13 +26,19 @@ export const ROW = 26;
  * the width and the whole template fits a 1280×720 window's height at that zoom.
  */
 export const TITLE_PX = 20;
+/** A socket's diameter: centred on its node's edge. */
+export const SOCKET = 20;
+/** The sizes above as the custom properties of nodes.css: set once on the canvas, they reach every node. */
+export const nodeStyle: Record<string, string> = {
+  '--node-header-h': `${HEADER}px`, '--node-row-h': `${ROW}px`, '--node-title-size': `${TITLE_PX}px`, '--socket-size': `${SOCKET}px`,
+};
 export const TITLE_MIN_PX = 11;
 /** The minimap's box in the canvas's bottom-right corner (CanvasMinimap.vue; Fit leaves it free), border included. */
 export const MINIMAP = { width: 180, height: 60, margin: 8, border: 1 };
 /** What the minimap draws in: its box inside the border (the graph is scaled to this, not to the outer box). */
 export const MINIMAP_INSIDE = { width: MINIMAP.width - 2 * MINIMAP.border, height: MINIMAP.height - 2 * MINIMAP.border };
 
-/** Where a port's socket sits below the node's top edge: outputs first, then inputs (as CanvasNode.vue draws them). */
+/** Where a port's socket sits below the node's top edge: outputs first, then inputs (as nodes.ts draws them). */
 export function portOffsetY(kind: NodeKind<any>, side: 'input' | 'output', key: string): number {
   const row = side === 'output' ? kind.outputs.findIndex((p) => p.key === key) : kind.outputs.length + kind.inputs.findIndex((p) => p.key === key);
   return HEADER + ROW * row + ROW / 2;
@@ -54,7 +62,11 @@ export class StudioNode extends ClassicPreset.Node {
   errors: string[] = [];
   warnings: string[] = [];
 
-  constructor(readonly docId: string, readonly kind: NodeKind<any>, label: string) {
+  /**
+   * @param socketSignal where nodes.ts announces its sockets: the connection
+   * plugin alone, which is all that reads them.
+   */
+  constructor(readonly docId: string, readonly kind: NodeKind<any>, label: string, readonly socketSignal: (signal: unknown) => void) {
     super(label);
     this.id = docId;
     for (const p of kind.outputs) this.addOutput(p.key, new ClassicPreset.Output(socketFor(p.kind), p.label, true));

@@ -11,10 +11,8 @@ import type { BaseAreaPlugin } from 'rete-area-plugin';
 import type { SocketPositionWatcher } from 'rete-render-utils';
 import type { FoldedEnds } from '../document/annotations';
 import type { Position } from '../document/edits';
-import { NODE_WIDTH, portOffsetY, type Schemes, type StudioNode } from './scheme';
+import { NODE_BORDER, NODE_WIDTH, portOffsetY, type Schemes, type StudioNode } from './scheme';
 
-/** CanvasNode.vue's border: its rows start this far inside the node's box. */
-const NODE_BORDER = 2;
 /** A wire ends this far outside its socket's centre, as Rete's DOM watcher draws it. */
 const WIRE_GAP = 12;
 

@@ -25,9 +25,11 @@ export const useDocumentStore = defineStore('document', () => {
   const viewport = ref<Viewport | undefined>();
   const undoStack = shallowRef<Snapshot[]>([]);
   const redoStack = shallowRef<Snapshot[]>([]);
+  /** The document's file text (serializeGraph), once per document: the unsaved check, autosave and runs share it. */
+  const text = computed(() => serializeGraph(doc.value));
   /** The document as last loaded or exported: work since then is "unsaved". */
-  const baseline = ref(serializeGraph(doc.value));
-  const dirty = computed(() => serializeGraph(doc.value) !== baseline.value);
+  const baseline = ref(text.value);
+  const dirty = computed(() => text.value !== baseline.value);
 
   const snapshot = (): Snapshot => ({ doc: doc.value, selection: [...selection.value] });
   function restore(s: Snapshot) {
@@ -57,11 +59,11 @@ export const useDocumentStore = defineStore('document', () => {
   /** Replaces the whole document (template, import, New): one undo step; the new one counts as saved. */
   function replace(next: GraphDoc) {
     commit(next, []);
-    baseline.value = serializeGraph(next);
+    baseline.value = text.value;
   }
 
   return {
-    doc, validation, selection, viewport, dirty,
+    doc, text, validation, selection, viewport, dirty,
     canUndo: computed(() => undoStack.value.length > 0),
     canRedo: computed(() => redoStack.value.length > 0),
     commit, undo, redo, replace,
@@ -72,7 +74,7 @@ export const useDocumentStore = defineStore('document', () => {
       baseline.value = savedBaseline;
     },
     baseline,
-    markSaved() { baseline.value = serializeGraph(doc.value); },
+    markSaved() { baseline.value = text.value; },
     loadTemplate(key: string) {
       const entry = templates.find((t) => t.key === key);
       if (!entry) throw new Error(`no template "${key}"`);

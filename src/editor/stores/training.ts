@@ -125,7 +125,7 @@ export const useTraining = defineStore('training', () => {
     runDoc.value = documentStore.doc;
     runKey = trainedKey(documentStore.doc);
     settings.value = { ...next(), ...overrides };
-    launch(serializeGraph(documentStore.doc), undefined);
+    launch(documentStore.text, undefined);
     runNumber.value++;
     return true;
   }
@@ -180,7 +180,7 @@ export const useTraining = defineStore('training', () => {
         else if (e.data.type === 'failed') reject(new Error(e.data.message));
       };
       w.onerror = (e) => reject(new Error(e.message || 'the preview worker crashed'));
-      w.postMessage({ type: 'preview', doc: serializeGraph(documentStore.doc), data: data.value, seed: documentStore.doc.training.seed } satisfies ToWorker);
+      w.postMessage({ type: 'preview', doc: documentStore.text, data: data.value, seed: documentStore.doc.training.seed } satisfies ToWorker);
     }).finally(() => w.terminate());
   }
 
