@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Scope, Signal } from 'rete';
 import { useNativeSignals } from '../../src/editor/canvas/native-signal';
 
-type Emit = (this: Signal<unknown>, context: unknown) => Promise<unknown>;
-const rete: Emit = Signal.prototype.emit;
+const rete = Signal.prototype.emit;
 
 /** Two scopes, one inside the other, with sync, async and stopping pipes; two signals at once. What happens, in order. */
 async function scenario(): Promise<string[]> {
