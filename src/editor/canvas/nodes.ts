@@ -92,6 +92,8 @@ class NodeElement {
     root.classList.toggle('has-warnings', node.warnings.length > 0);
     if (node.label !== this.shown.label) {
       this.title.replaceChildren(docTextElement(node.label));
+      // A long label ends in an ellipsis on the card: hovering it shows it whole.
+      this.title.title = shownText(node.label, 'none');
       this.shown.label = node.label;
     }
     const problems = JSON.stringify([node.errors, node.warnings]);
