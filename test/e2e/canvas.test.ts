@@ -154,6 +154,11 @@ describe('the canvas at a person\'s scale, in Chromium', () => {
     await page.keyboard.press('?');
     const rows = page.getByTestId('shortcuts').getByTestId('shortcut');
     await expect.poll(() => rows.count()).toBe(shortcuts.length);
+    // A dialog: the focus on its Close, and Tab keeps it there.
+    const focused = () => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.testid);
+    expect(await focused()).toBe('shortcuts-close');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('shortcuts-close');
     const listed = await rows.evaluateAll((rs) => rs.map((r) => [r.querySelector('th')!.textContent!.trim(), r.querySelector('td')!.textContent!.trim()]));
     expect(listed).toEqual(shortcuts.map((s) => [s.keys, s.does]));
     expect(listed.map(([keys]) => keys)).toEqual(expect.arrayContaining(['F', 'M', '?', 'Delete / Backspace', 'Ctrl+S']));

@@ -303,6 +303,8 @@ describe('the editor in Chromium', () => {
     await page.keyboard.press('Delete');
     await page.getByTestId('template-simsiam').click();
     await expect.poll(() => page.getByTestId('confirm-dialog').textContent()).toContain('Replace the current graph');
+    // Replacing loses the unsaved work: the action is red, not the blue of a default choice.
+    expect(await page.getByTestId('confirm-ok').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(201, 42, 42)');
     // a dialog: Cancel (the safe choice) has the focus, so a stray Enter replaces nothing
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid'));
     await expect.poll(focused).toBe('confirm-cancel');
