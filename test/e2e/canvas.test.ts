@@ -313,4 +313,14 @@ describe('the canvas at a person\'s scale, in Chromium', () => {
     expect(shown.left >= frame.left && shown.right <= frame.right + 1, `pred at ${shown.left}–${shown.right}, canvas ${frame.left}–${frame.right}`).toBe(true);
     expect(await page.getByTestId('minimap').boundingBox()).toEqual(minimap);
   });
+
+  it('a port\'s shape shows whole where its row has room: the socket\'s inner half takes the row\'s end only', async () => {
+    const { page } = studio;
+    await loadTemplate(page, 'byol');
+    for (const node of ['proj', 'pred']) {
+      const weights = nodeLocator(page, node).locator('[data-testid=output-weights] [data-testid=shape]');
+      await expect.poll(() => weights.textContent()).toMatch(/^MLP \d+→512→128$/);
+      expect(await weights.evaluate((e) => e.scrollWidth <= e.clientWidth), node).toBe(true);
+    }
+  });
 });
