@@ -323,4 +323,17 @@ describe('the canvas at a person\'s scale, in Chromium', () => {
       expect(await weights.evaluate((e) => e.scrollWidth <= e.clientWidth), node).toBe(true);
     }
   });
+
+  it('a pan dragged over the palette selects none of its text', async () => {
+    const { page } = studio;
+    const from = await emptyPoint(page);
+    const palette = (await page.getByTestId('palette').boundingBox())!;
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(palette.x + 40, palette.y + 60, { steps: 10 });
+    expect(await page.evaluate(() => getSelection()?.toString())).toBe('');
+    await page.mouse.up();
+    expect(await page.evaluate(() => getSelection()?.toString())).toBe('');
+    expect(await page.evaluate(() => document.documentElement.classList.contains('canvas-pressed'))).toBe(false);
+  });
 });

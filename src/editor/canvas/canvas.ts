@@ -179,7 +179,10 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   });
   // Remember the modifier keys of the press that picks a node (nodepicked carries no event).
   let lastPointer: PointerEvent | undefined;
-  const onPress = (e: PointerEvent) => { lastPointer = e; };
+  // While a press that began on the canvas is held (a pan, a node's or a wire's drag), nothing on the page
+  // is text-selected: a pan dragged over the palette highlighted its text.
+  const PRESSED = 'canvas-pressed';
+  const onPress = (e: PointerEvent) => { lastPointer = e; document.documentElement.classList.add(PRESSED); };
   container.addEventListener('pointerdown', onPress, true);
 
   const onBackground = (e: Event) => e.target === container || e.target === area.area.content.holder;
@@ -194,8 +197,9 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   // A wire released over empty canvas (no socket, not on a node) asks what to add there. The release's
   // target is seen first, in the capture phase: the connection plugin handles the release on window.
   let releasedOn: EventTarget | null = null;
-  const onRelease = (e: PointerEvent) => { releasedOn = e.target; };
+  const onRelease = (e: PointerEvent) => { releasedOn = e.target; document.documentElement.classList.remove(PRESSED); };
   window.addEventListener('pointerup', onRelease, true);
+  window.addEventListener('pointercancel', onRelease, true);
   connection.addPipe((context) => {
     if (context.type === 'connectiondrop' && !context.data.socket && !context.data.created && onBackground({ target: releasedOn } as Event)) {
       const { nodeId, key, side } = context.data.initial;
@@ -364,6 +368,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       container.removeEventListener('pointerdown', onPress, true);
       container.removeEventListener('dblclick', onDoubleClick);
       window.removeEventListener('pointerup', onRelease, true);
+      window.removeEventListener('pointercancel', onRelease, true);
       box.destroy();
       stopScrollToPan();
       area.destroy();
