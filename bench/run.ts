@@ -17,8 +17,10 @@
  * - the linear probe's time on 60k/10k features of 256 dimensions (the
  *   train and test splits through a fixed random ReLU projection of the
  *   pixels: an encoder's width and statistics without its forward passes);
- * - the editor: first-load JavaScript (gzip) of a production build, and the
- *   time to import and render a 300-node document in Chromium (--skip-editor).
+ * - the editor: first-load JavaScript (gzip) of a production build, the
+ *   time to import and render a 300-node document in Chromium (the median of
+ *   five first visits), and SimSiam's step at --batch in the page's training
+ *   worker on wasm (--skip-editor skips all three).
  *
  * --data embedded: the app's 10k images (public/data/fashion-mnist) instead of
  * Debian's dataset (the portable bench of bench/bundle/, where there is none);
