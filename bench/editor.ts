@@ -20,7 +20,7 @@ export interface EditorFigures {
   /** One import per first visit (a fresh browser profile each: nothing cached, nothing compiled yet). */
   importRenderRuns: number[];
   nodes: number;
-  /** SimSiam's training step in the page's worker, wasm at batch 256 (the median of steps 2–6), and its threads. */
+  /** SimSiam's training step in the page's worker, wasm at the bench's --batch (the median of steps 2–6), and its threads. */
   browserStep: { ms: number; threads: number; batch: number };
 }
 
