@@ -93,7 +93,9 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
 
   const socketPositions = new GeometrySocketPositions(editor, area);
   // Nodes (./nodes) and wires (./wires) are plain elements; Vue draws the context menu and the minimap.
-  drawNodes(area);
+  // Sockets are announced to the connection plugin alone (it starts a wire's drag from them): through the
+  // area, each of a 300-node document's ~900 sockets took a trip through every plugin's async pipes.
+  drawNodes(area, (signal) => void connection.emit(signal as never));
   drawWires(area, socketPositions);
   render.addPreset(contextMenuPreset);
   render.addPreset(minimapPreset);
@@ -210,12 +212,6 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
   });
 
   /**
-   * Sockets are announced to the connection plugin alone (it starts a wire's drag from them): through the
-   * area, each of a 300-node document's ~900 sockets took a trip through every plugin's async pipes.
-   */
-  const socketSignal = (signal: unknown) => void connection.emit(signal as never);
-
-  /**
    * Puts a node just added where the document has it, as NodeView.translate does but without its
    * signals: no wire ends on it yet (wires are added after nodes) and the minimap draws on the next
    * frame, so nothing listens; through area.translate, a 300-node import spent ~10 % of its time on them.
@@ -261,7 +257,7 @@ export async function createCanvas(container: HTMLElement, host: CanvasHost) {
       if (!view) {
         const kind = catalog.get(node.type);
         if (!kind) return; // unknown kinds are listed in the problems panel; nothing to draw
-        view = Object.assign(new StudioNode(node.id, kind, next.label, socketSignal), next);
+        view = Object.assign(new StudioNode(node.id, kind, next.label), next);
         await structural(() => editor.addNode(view!));
         placeNew(node.id, node.position);
       } else if (JSON.stringify(next) !== JSON.stringify({ label: view.label, selected: view.selected, shapes: view.shapes, errors: view.errors, warnings: view.warnings })) {

@@ -9,7 +9,7 @@ import { Signal } from 'rete';
 type Pipe = (context: unknown) => unknown;
 
 export function useNativeSignals() {
-  const proto = Signal.prototype as unknown as { emit(context: unknown): Promise<unknown>; pipes?: Pipe[] };
+  const proto = Signal.prototype as unknown as { emit(context: unknown): Promise<unknown> };
   proto.emit = async function emit(this: { pipes: Pipe[] }, context: unknown) {
     let current = context;
     for (const pipe of this.pipes) {

@@ -11,7 +11,7 @@
  * forced layout at Fit. Sockets sit on the card's edges, half outside it, so
  * they are drawn beside the card, not in it: the browser clips hit-testing
  * inside a skippable element to its box. A socket is announced to the
- * connection plugin alone (StudioNode.socketSignal), which drags wires from it;
+ * connection plugin alone (drawNodes' `announce`), which drags wires from it;
  * where wires end comes from the node's geometry (socket-positions.ts).
  */
 import type { BaseAreaPlugin } from 'rete-area-plugin';
@@ -21,6 +21,8 @@ import { NODE_BORDER, portOffsetY, SOCKET, type Schemes, type StudioNode } from 
 import './nodes.css';
 
 type Side = 'input' | 'output';
+/** Where sockets are announced (render) and withdrawn (unmount), as Rete's signals. */
+type SocketSignal = (signal: unknown) => void;
 const SHAPE_KEY: Record<Side, string> = { input: 'in', output: 'out' };
 
 /** What a port row and its socket say on hover. */
@@ -44,18 +46,18 @@ interface Port { side: Side; key: string; row: HTMLElement; shape: HTMLElement; 
 class NodeElement {
   readonly root = element('div', 'studio-node', 'node');
   private readonly title = element('span', 'title', 'title');
-  private readonly header = element('div', 'header');
   private badge: HTMLElement | undefined;
   private readonly ports: Port[] = [];
   private shown = { label: '', problems: '' };
 
-  constructor(private readonly node: StudioNode) {
-    const { root, header, title } = this;
+  constructor(private readonly node: StudioNode, private readonly announce: SocketSignal) {
+    const { root, title } = this;
     root.dataset.id = node.id;
     root.dataset.type = node.kind.type;
     root.style.width = `${node.width}px`;
     root.style.height = `${node.height}px`;
     const card = element('div', 'card');
+    const header = element('div', 'header');
     const kind = element('div', 'kind');
     kind.textContent = node.kind.title;
     header.append(title, kind);
@@ -77,7 +79,7 @@ class NodeElement {
         socket.style.top = `${NODE_BORDER + portOffsetY(node.kind, side, key) - SOCKET / 2}px`;
         sockets.push(socket);
         this.ports.push({ side, key, row, shape, socket });
-        node.socketSignal({ type: 'render', data: { type: 'socket', side, key, nodeId: node.id, payload: port.socket, element: socket, filled: true } });
+        announce({ type: 'render', data: { type: 'socket', side, key, nodeId: node.id, payload: port.socket, element: socket, filled: true } });
       }
     }
     root.append(card, ...sockets);
@@ -118,13 +120,13 @@ class NodeElement {
   }
 
   destroy() {
-    for (const { socket } of this.ports) this.node.socketSignal({ type: 'unmount', data: { element: socket } });
+    for (const { socket } of this.ports) this.announce({ type: 'unmount', data: { element: socket } });
     this.root.remove();
   }
 }
 
-/** Draws every node the area renders, and forgets it when the area unmounts it. */
-export function drawNodes(area: BaseAreaPlugin<Schemes, any>) {
+/** Draws every node the area renders, and forgets it when the area unmounts it; `announce` is told of each socket. */
+export function drawNodes(area: BaseAreaPlugin<Schemes, any>, announce: SocketSignal) {
   const drawn = new Map<HTMLElement, NodeElement>();
   area.addPipe((context) => {
     if (context.type === 'render' && context.data.type === 'node') {
@@ -132,7 +134,7 @@ export function drawNodes(area: BaseAreaPlugin<Schemes, any>) {
       const existing = drawn.get(view);
       if (existing) existing.update();
       else {
-        const made = new NodeElement(payload);
+        const made = new NodeElement(payload, announce);
         view.append(made.root);
         drawn.set(view, made);
       }

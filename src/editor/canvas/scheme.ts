@@ -62,11 +62,7 @@ export class StudioNode extends ClassicPreset.Node {
   errors: string[] = [];
   warnings: string[] = [];
 
-  /**
-   * @param socketSignal where nodes.ts announces its sockets: the connection
-   * plugin alone, which is all that reads them.
-   */
-  constructor(readonly docId: string, readonly kind: NodeKind<any>, label: string, readonly socketSignal: (signal: unknown) => void) {
+  constructor(readonly docId: string, readonly kind: NodeKind<any>, label: string) {
     super(label);
     this.id = docId;
     for (const p of kind.outputs) this.addOutput(p.key, new ClassicPreset.Output(socketFor(p.kind), p.label, true));

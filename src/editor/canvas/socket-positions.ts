@@ -8,7 +8,6 @@
  */
 import type { NodeEditor } from 'rete';
 import type { BaseAreaPlugin } from 'rete-area-plugin';
-import type { SocketPositionWatcher } from 'rete-render-utils';
 import type { FoldedEnds } from '../document/annotations';
 import type { Position } from '../document/edits';
 import { NODE_BORDER, NODE_WIDTH, portOffsetY, type Schemes, type StudioNode } from './scheme';
@@ -25,7 +24,7 @@ export function wireEndOffset(node: StudioNode, side: Side, key: string): Positi
 
 interface Listener { side: Side; key: string; change: (p: Position) => void }
 
-export class GeometrySocketPositions implements SocketPositionWatcher<unknown> {
+export class GeometrySocketPositions {
   /** The wire ends that follow each node. */
   private readonly listeners = new Map<string, Set<Listener>>();
   /** The nodes a collapsed group hides: their wires end on its frame instead. */
@@ -46,9 +45,6 @@ export class GeometrySocketPositions implements SocketPositionWatcher<unknown> {
       if (JSON.stringify(before.get(id)) !== JSON.stringify(next.get(id))) this.listeners.get(id)?.forEach((l) => this.tell(id, l));
     }
   }
-
-  /** The area is given to the constructor: nothing to attach. */
-  attach() {}
 
   listen(nodeId: string, side: Side, key: string, change: (p: Position) => void) {
     const listener = { side, key, change };
