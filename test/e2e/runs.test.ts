@@ -223,8 +223,9 @@ describe('the run history (IndexedDB) and the Runs panel', () => {
     await train(page, 200, 16, 0);
     const shownStep = async () => Number(await page.getByTestId('progress').getAttribute('data-step'));
     await expect.poll(shownStep, { timeout: 180_000, interval: 250 }).toBeGreaterThanOrEqual(4);
-    await page.waitForTimeout(1500); // the log is written every second
+    // The log is written every second: what was shown a second ago is kept, steps since then may not be (a write cut off by the unload is lost).
     const before = await shownStep();
+    await page.waitForTimeout(2500);
     await page.reload();
     await canvasReady(page);
     const row = (await rows(page))[0];
