@@ -13,6 +13,9 @@
  *   shortened run (batch 8);
  * - the same step of the exported PyTorch script, in the same run (Debian's
  *   python3-torch, 2 threads, or CUDA where there is a GPU), and the ratio;
+ * - the ceiling: wasm's 128-bit SIMD peak on our threads (bench/ceiling.ts),
+ *   and per template the step's convolution arithmetic (from a profiled
+ *   step) at that peak, beside PyTorch's step: the least a wasm step could be;
  * - kNN evaluation time (bank 10k, queries 2k, on the best backend);
  * - the linear probe's time on 60k/10k features of 256 dimensions (the
  *   train and test splits through a fixed random ReLU projection of the
@@ -45,7 +48,8 @@ import { enableWebGpu, loadTfNode, probeWebGpu } from '../src/runtime/tf/node';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import type { Tensor2D } from '@tensorflow/tfjs-core';
 import { replicate, template } from '../test/helpers/docs';
-import { profileStep } from './profile';
+import { wasmSimdPeak } from './ceiling';
+import { profileStep, type StepProfile } from './profile';
 
 interface Figure {
   name: string;
@@ -117,7 +121,8 @@ const tf = await loadTfNode();
 const embeddedData = new URL('../public/data/fashion-mnist/', import.meta.url);
 const dataset = args.data === 'embedded' ? await embeddedFashionMnist(async (name) => new Uint8Array(readFileSync(new URL(name, embeddedData)))) : await loadDatasetSpec(args.data);
 
-async function stepTime(doc: GraphDoc, backend: string, batch: number, steps: number): Promise<number> {
+/** The median step time; on wasm, also a profiled step (its convolutions' arithmetic; the kernel table with --profile). */
+async function stepTime(doc: GraphDoc, backend: string, batch: number, steps: number): Promise<{ ms: number; profile?: StepProfile }> {
   await selectBackend(tf, backend as BackendChoice); // throws when it does not start; quiets the cpu backend's tfjs-node banner
   // A long schedule: no step timed here is one where the monitor computes effective ranks (every N steps and the last).
   const program = compile(doc, { dataset, batchSize: batch, steps: 1000 });
@@ -130,13 +135,15 @@ async function stepTime(doc: GraphDoc, backend: string, batch: number, steps: nu
       await program.step();
       times.push(performance.now() - t0);
     }
-    if (args.profile && backend === 'wasm') {
-      const kernels = await profileStep(tf, program);
-      const total = kernels.reduce((a, k) => a + k.ms, 0);
+    const ms = times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    if (backend !== 'wasm') return { ms };
+    const profile = await profileStep(tf, program);
+    if (args.profile) {
+      const total = profile.kernels.reduce((a, k) => a + k.ms, 0);
       say(`  profile (${backend}, one step, ${total.toFixed(0)} ms in kernels):`);
-      for (const k of kernels.slice(0, 10)) say(`    ${k.name.padEnd(24)} ${k.ms.toFixed(1).padStart(8)} ms ${String(k.calls).padStart(4)} calls ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`);
+      for (const k of profile.kernels.slice(0, 10)) say(`    ${k.name.padEnd(24)} ${k.ms.toFixed(1).padStart(8)} ms ${String(k.calls).padStart(4)} calls ${((100 * k.ms) / total).toFixed(1).padStart(5)} %`);
     }
-    return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+    return { ms, profile };
   } finally {
     program.dispose();
   }
@@ -172,19 +179,24 @@ const webgpu = adapter && (!adapter.software || args['software-webgpu']) && (awa
 const adapterName = adapter && ([adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || adapter.description || 'unnamed adapter');
 if (!webgpu) say(`webgpu: ${adapter ? `skipped: software adapter (${adapterName})` : 'no adapter'}`);
 const results: Record<string, unknown> = {};
+await selectBackend(tf, 'wasm');
+const peak = wasmSimdPeak(tf);
+figures.push({ name: `wasm SIMD peak (${peak.threads} threads)`, value: peak.gflops, unit: 'GFLOP/s', note: 'f32x4 multiplies and adds, no memory: no wasm kernel runs faster' });
 for (const name of TEMPLATES.filter((n) => !only || only.includes(n))) {
   const doc = template(name);
   say(`${doc.name}: one step at batch ${BATCH} (median of ${STEPS} after a warm-up)`);
   const torch = pytorchStep(doc, BATCH);
-  const wasm = await stepTime(doc, 'wasm', BATCH, STEPS);
-  const gpu = webgpu ? await stepTime(doc, 'webgpu', BATCH, STEPS) : undefined;
-  const cpu = args['skip-cpu'] ? undefined : await stepTime(doc, 'cpu', CPU_BATCH, 1);
+  const { ms: wasm, profile } = await stepTime(doc, 'wasm', BATCH, STEPS);
+  const gpu = webgpu ? (await stepTime(doc, 'webgpu', BATCH, STEPS)).ms : undefined;
+  const cpu = args['skip-cpu'] ? undefined : (await stepTime(doc, 'cpu', CPU_BATCH, 1)).ms;
+  const conv = profile!.convFlops && { gflop: profile!.convFlops / 1e9, atPeakMs: profile!.convFlops / peak.gflops / 1e6, wasmGflops: profile!.convFlops / profile!.convMs / 1e6 };
   const per = (ms: number, b: number) => ({ ms, imagesPerSec: (1000 * b) / ms });
   if (torch) figures.push({ name: `${name}: PyTorch step (${torch.device})`, value: torch.ms, unit: 'ms', note: `${((1000 * BATCH) / torch.ms).toFixed(0)} img/s` });
   figures.push({ name: `${name}: wasm step (${getThreadsCount()} threads)`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
+  if (conv) figures.push({ name: `${name}: its convolutions at the wasm SIMD peak`, value: conv.atPeakMs, unit: 'ms', note: `${conv.gflop.toFixed(1)} GFLOP per step${torch ? `; ${(conv.atPeakMs / torch.ms).toFixed(2)}× PyTorch's whole step` : ''}; wasm's ran at ${conv.wasmGflops.toFixed(0)} GFLOP/s (${((100 * conv.wasmGflops) / peak.gflops).toFixed(0)} % of the peak)` });
   if (gpu) figures.push({ name: `${name}: webgpu step (${adapterName})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   if (cpu) figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
-  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && { ...per(gpu, BATCH), adapter: adapterName }, cpu: cpu && { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
+  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && { ...per(gpu, BATCH), adapter: adapterName }, cpu: cpu && { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, convolutions: conv || undefined, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
 }
 if (!args['skip-knn']) {
   await tf.setBackend(webgpu ?? 'wasm');

@@ -14,7 +14,7 @@ import { OWN_WASM_BASE64 } from './own-wasm-binary';
 /** The kernels' exports; each takes its arguments, then (part, parts). */
 const KERNELS = [
   'batch_matmul_blocked', 'batch_norm_apply', 'batch_norm_grad_finish', 'batch_norm_grad_input', 'batch_norm_grad_sums', 'batch_norm_stats',
-  'conv2d_backprop_filter', 'conv2d_scatter_phase', 'mean_middle_axis',
+  'conv2d_backprop_filter', 'conv2d_scatter_phase', 'mean_middle_axis', 'simd_peak',
 ] as const;
 export type OwnKernel = (typeof KERNELS)[number];
 type Exports = Record<OwnKernel, (...args: number[]) => void>;
