@@ -189,14 +189,14 @@ for (const name of TEMPLATES.filter((n) => !only || only.includes(n))) {
   const { ms: wasm, profile } = await stepTime(doc, 'wasm', BATCH, STEPS);
   const gpu = webgpu ? (await stepTime(doc, 'webgpu', BATCH, STEPS)).ms : undefined;
   const cpu = args['skip-cpu'] ? undefined : (await stepTime(doc, 'cpu', CPU_BATCH, 1)).ms;
-  const conv = profile!.convFlops && { gflop: profile!.convFlops / 1e9, atPeakMs: profile!.convFlops / peak.gflops / 1e6, wasmGflops: profile!.convFlops / profile!.convMs / 1e6 };
+  const conv = profile?.convFlops ? { gflop: profile.convFlops / 1e9, atPeakMs: profile.convFlops / peak.gflops / 1e6, wasmGflops: profile.convFlops / profile.convMs / 1e6 } : undefined;
   const per = (ms: number, b: number) => ({ ms, imagesPerSec: (1000 * b) / ms });
   if (torch) figures.push({ name: `${name}: PyTorch step (${torch.device})`, value: torch.ms, unit: 'ms', note: `${((1000 * BATCH) / torch.ms).toFixed(0)} img/s` });
   figures.push({ name: `${name}: wasm step (${getThreadsCount()} threads)`, value: wasm, unit: 'ms', note: `${((1000 * BATCH) / wasm).toFixed(0)} img/s${torch ? `; ${(wasm / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   if (conv) figures.push({ name: `${name}: its convolutions at the wasm SIMD peak`, value: conv.atPeakMs, unit: 'ms', note: `${conv.gflop.toFixed(1)} GFLOP per step${torch ? `; ${(conv.atPeakMs / torch.ms).toFixed(2)}× PyTorch's whole step` : ''}; wasm's ran at ${conv.wasmGflops.toFixed(0)} GFLOP/s (${((100 * conv.wasmGflops) / peak.gflops).toFixed(0)} % of the peak)` });
   if (gpu) figures.push({ name: `${name}: webgpu step (${adapterName})`, value: gpu, unit: 'ms', note: `${((1000 * BATCH) / gpu).toFixed(0)} img/s${torch ? `; ${(gpu / torch.ms).toFixed(2)}× PyTorch` : ''}` });
   if (cpu) figures.push({ name: `${name}: cpu step at batch ${CPU_BATCH}`, value: cpu, unit: 'ms', note: `${((1000 * CPU_BATCH) / cpu).toFixed(1)} img/s (shortened run)` });
-  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && { ...per(gpu, BATCH), adapter: adapterName }, cpu: cpu && { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, convolutions: conv || undefined, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
+  results[name] = { batch: BATCH, pytorch: torch, wasm: { ...per(wasm, BATCH), threads: getThreadsCount() }, webgpu: gpu && { ...per(gpu, BATCH), adapter: adapterName }, cpu: cpu && { ...per(cpu, CPU_BATCH), batch: CPU_BATCH }, convolutions: conv, ratioWasmToPytorch: torch && wasm / torch.ms, ratioWebgpuToPytorch: torch && gpu && gpu / torch.ms };
 }
 if (!args['skip-knn']) {
   await tf.setBackend(webgpu ?? 'wasm');

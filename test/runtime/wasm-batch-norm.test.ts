@@ -99,7 +99,7 @@ describe('wasm fused BatchNorm', () => {
       const got = await run('wasm', true, c);
       // Sums of ≤ 3·2304 terms in float32, blocked (≈ √n terms per partial): well under 1e-4 of the largest magnitude;
       // plus centering: x − mean carries the mean's rounding, ≈ 2ε·|x| per backend, which x̂ = (x − mean)/σ magnifies by
-      // κ = |x|/σ (482 where offset −40 meets 3 samples ≈ 0.09 apart); dx uses x̂ twice and the two backends round apart: 16ε·κ.
+      // κ = |x|/σ (483 where offset −40 meets 3 samples ≈ 0.09 apart); dx uses x̂ twice and the two backends round apart: 16ε·κ.
       const tolerance = 1e-4 + 16 * 2 ** -24 * centeringCondition(c);
       for (let i = 0; i < want.length; i++) {
         const scale = want[i].data.reduce((m, w) => Math.max(m, Math.abs(w)), 1);
