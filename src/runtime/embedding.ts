@@ -11,7 +11,8 @@
  * 0 when they fold onto a line; scale-free, so a run that shrinks evenly is
  * not called folded. No tfjs: plain arrays in float64, in Node and the worker.
  */
-import { covariance, symmetricEigenvectors } from './metrics';
+import { symmetricEigenvectors } from './eigen';
+import { covariance } from './metrics';
 
 export interface Pca2 {
   /** N×2, row-major: each row's coordinates on the first and second principal direction. */

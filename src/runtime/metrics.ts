@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { l2Normalize } from '../nodes/nn/layers';
+import { symmetricEigenvalues } from './eigen';
 
 /** Mean over dimensions of the (unbiased) std over the batch of l2-normalized rows of z [B, d]. */
 export function collapseStd(z: tf.Tensor): tf.Scalar {
@@ -64,65 +65,6 @@ export function effectiveRankFromEigenvalues(eigenvalues: ArrayLike<number>): nu
   }
   return Math.exp(entropy);
 }
-
-/** Eigenvalues of a symmetric n×n matrix (row-major), by cyclic Jacobi rotations. */
-export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
-  return jacobi(matrix, n, false).values;
-}
-
-/** Eigenvalues and eigenvectors (column i of `vectors`, row-major n×n, belongs to values[i]) of a symmetric n×n matrix. */
-export function symmetricEigenvectors(matrix: ArrayLike<number>, n: number): { values: Float64Array; vectors: Float64Array } {
-  const { values, vectors } = jacobi(matrix, n, true);
-  return { values, vectors: vectors! };
-}
-
-/** Cyclic Jacobi rotations; with `withVectors`, their product accumulated (the eigenvectors). */
-function jacobi(matrix: ArrayLike<number>, n: number, withVectors: boolean): { values: Float64Array; vectors?: Float64Array } {
-  const a = Float64Array.from(matrix);
-  const v = withVectors ? Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)) : undefined;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p * n + q] ** 2;
-    if (off < 1e-22 * Math.max(1, diagonalNorm(a, n))) break;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const apq = a[p * n + q];
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p];
-          const akq = a[k * n + q];
-          a[k * n + p] = c * akp - s * akq;
-          a[k * n + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k];
-          const aqk = a[q * n + k];
-          a[p * n + k] = c * apk - s * aqk;
-          a[q * n + k] = s * apk + c * aqk;
-        }
-        if (v) {
-          for (let k = 0; k < n; k++) {
-            const vkp = v[k * n + p];
-            const vkq = v[k * n + q];
-            v[k * n + p] = c * vkp - s * vkq;
-            v[k * n + q] = s * vkp + c * vkq;
-          }
-        }
-      }
-    }
-  }
-  return { values: Float64Array.from({ length: n }, (_, i) => a[i * n + i]), vectors: v };
-}
-
-const diagonalNorm = (a: Float64Array, n: number) => {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += a[i * n + i] ** 2;
-  return s;
-};
 
 /** RankMe of the rows of z [B, d]. */
 export async function effectiveRank(z: tf.Tensor): Promise<number> {
