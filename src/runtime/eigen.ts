@@ -5,7 +5,7 @@
  * (Wilkinson & Reinsch, Handbook for Automatic Computation II, 1971), O(n³)
  * once instead of cyclic Jacobi's O(n³) per sweep. The training loop's
  * effective rank takes the eigenvalues of a 256×256 covariance every few
- * steps (0.5 s by Jacobi here, ~20 ms this way).
+ * steps (0.48–0.57 s by Jacobi here, 57 ms this way).
  *
  * Matrices are row-major n×n Float64Arrays; the input is not changed.
  */
