@@ -134,11 +134,7 @@ function diagonalize(d: Float64Array, e: Float64Array, v: Float64Array | undefin
     norm = Math.max(norm, Math.abs(d[l]) + Math.abs(e[l]));
     let m = l;
     while (m < n - 1 && Math.abs(e[m]) > eps * norm) m++;
-    if (m === l) {
-      d[l] += shift;
-      e[l] = 0;
-      continue;
-    }
+    // m = l: e[l] is already negligible and d[l] (shifted back) an eigenvalue.
     for (let iteration = 0; Math.abs(e[l]) > eps * norm; iteration++) {
       if (iteration === 60) throw new Error(`symmetric eigenvalues: no convergence after 60 QL iterations (row ${l} of ${n})`);
       // The shift: the eigenvalue of the leading 2×2 block nearer d[l].

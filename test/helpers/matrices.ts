@@ -17,6 +17,12 @@ export function rotatedDiagonal(lambda: number[], seed: number): Float64Array {
   return Float64Array.from(m.flat());
 }
 
+/** How far a backward-stable solver's eigenvalue may be from the exact one: 8·n·ε·‖A‖_F (Weyl, with ‖A‖_F ≥ ‖A‖₂). */
+export function eigenvalueBound(matrix: ArrayLike<number>, n: number): number {
+  const frobenius = Math.sqrt(Array.from(matrix).reduce((s, x) => s + x * x, 0));
+  return 8 * n * 2 ** -52 * Math.max(frobenius, Number.MIN_VALUE);
+}
+
 export interface TestMatrix { name: string; n: number; matrix: Float64Array }
 
 export function testMatrices(): TestMatrix[] {
